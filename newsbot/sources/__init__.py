@@ -1,0 +1,1 @@
+"""Where articles are discovered: channel tables of the sites newsbot crawls."""
