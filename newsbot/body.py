@@ -62,3 +62,11 @@ def normalise(html: str, base_url: str) -> tuple[str, str | None]:
             if first_image is None and src.startswith(("http://", "https://")):
                 first_image = src
     return escape_braces(inner_html(root)), first_image
+
+
+def has_text(html: str) -> bool:
+    """Whether body HTML shows anything: visible text outside comments, scripts and styles, or an image."""
+    root = parse_fragment(html)
+    if root.xpath(".//img[@src]"):
+        return True
+    return bool("".join(root.xpath(".//text()[not(ancestor::style)][not(ancestor::script)]")).strip())

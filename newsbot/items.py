@@ -20,3 +20,7 @@ class Article(scrapy.Item):
     outlet = scrapy.Field()
     editor = scrapy.Field()
     image = scrapy.Field()
+    body_hash = scrapy.Field()
+    simhash = scrapy.Field()
+    status = scrapy.Field()
+    path = scrapy.Field()

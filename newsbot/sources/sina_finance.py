@@ -37,7 +37,9 @@ CHANNELS: tuple[Channel, ...] = (
     ),
     Channel("usstock", "新浪财经－美股", "https://finance.sina.com.cn/stock/usstock/", ("/stock/usstock/",)),
     Channel("hkstock", "新浪财经－港股", "https://finance.sina.com.cn/stock/hkstock/", ("/stock/hkstock/",)),
-    Channel("fund", "新浪财经－基金", "https://finance.sina.com.cn/fund/", ("/fund/", "/money/fund/"), 155, 1690),
+    Channel(
+        "fund", "新浪财经－基金", "https://finance.sina.com.cn/fund/", ("/fund/", "/money/fund/"), 155, 1690
+    ),
     Channel("futures", "新浪财经－期货", "https://finance.sina.com.cn/futuremarket/", ("/futuremarket/",)),
 )
 
@@ -46,7 +48,9 @@ DEFAULT_CHANNEL = Channel("finance", "新浪财经－财经", "https://finance.s
 
 def channel_for_path(path: str) -> Channel:
     """The channel owning a finance.sina.com.cn URL path: the longest matching prefix wins."""
-    matches = [(len(prefix), channel) for channel in CHANNELS for prefix in channel.paths if path.startswith(prefix)]
+    matches = [
+        (len(prefix), channel) for channel in CHANNELS for prefix in channel.paths if path.startswith(prefix)
+    ]
     return max(matches, key=lambda match: match[0])[1] if matches else DEFAULT_CHANNEL
 
 

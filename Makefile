@@ -1,0 +1,26 @@
+# newsbot: `make crawl` runs the main job, `make test` the whole test suite; each sets up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+ARGS ?=
+
+.PHONY: crawl test lint bench fixtures clean
+
+$(BIN)/newsbot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+crawl: $(BIN)/newsbot
+	$(BIN)/newsbot crawl sina-finance $(if $(LIVE),,--snapshot) $(ARGS)
+
+test: $(BIN)/newsbot
+	$(BIN)/ruff check newsbot tests bench
+	$(BIN)/pytest $(ARGS)
+
+bench: $(BIN)/newsbot
+	$(BIN)/python bench/dedupe.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,79 @@
+"""Store each article as one post file under the output folder, then record it in the index."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from newsbot.identity import post_name
+from newsbot.index import ArchiveIndex, Entry
+from newsbot.post import Post, render
+from newsbot.storage import post_relpath, write_post
+
+logger = logging.getLogger(__name__)
+
+
+def post_of(adapter: ItemAdapter) -> Post:
+    """The post an article item writes."""
+    return Post(
+        title=adapter["title"],
+        categories=tuple(adapter["categories"]),
+        author=adapter["author"],
+        published=adapter["published"],
+        body_html=adapter["body_html"],
+        image=adapter.get("image"),
+    )
+
+
+class StorePipeline:
+    """Write the post atomically at ``<site>/<YYYY>/<MM>/<name>.md``, keeping a replaced version."""
+
+    def __init__(self, output_dir: Path, stats: StatsCollector) -> None:
+        self.output_dir = output_dir
+        self.stats = stats
+        self.index: ArchiveIndex | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(Path(crawler.settings.get("NEWSBOT_OUTPUT_DIR", "output")), crawler.stats)
+
+    def open_spider(self) -> None:
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        self.index = ArchiveIndex(self.output_dir)
+
+    def close_spider(self) -> None:
+        if self.index is not None:
+            self.index.close()
+
+    def process_item(self, item: object) -> object:
+        adapter = ItemAdapter(item)
+        relpath = adapter.get("path") or post_relpath(
+            adapter["site"], adapter["published"], post_name(adapter["key"])
+        )
+        try:
+            outcome = write_post(self.output_dir, relpath, render(post_of(adapter)))
+        except OSError as error:
+            self.stats.inc_value("newsbot/failed/write")
+            self.stats.inc_value("newsbot/failed")
+            logger.error("could not write %s for %s: %s", relpath, adapter["url"], error)
+            raise DropItem(f"write failed: {error}") from error
+        adapter["path"] = relpath
+        adapter["status"] = outcome
+        self.index.record(
+            Entry(
+                key=adapter["key"],
+                path=relpath,
+                url=adapter["url"],
+                body_hash=adapter["body_hash"],
+                simhash=adapter["simhash"],
+                published=adapter["published"].isoformat(),
+            )
+        )
+        self.stats.inc_value(f"newsbot/{outcome}")
+        logger.info("%s %s -> %s", outcome, adapter["url"], relpath)
+        return item

@@ -1,0 +1,47 @@
+"""Scrapy settings of newsbot; every one can be overridden with ``-s NAME=VALUE``."""
+
+from newsbot import __version__
+
+BOT_NAME = "newsbot"
+SPIDER_MODULES = ["newsbot.spiders"]
+NEWSPIDER_MODULE = "newsbot.spiders"
+COMMANDS_MODULE = "newsbot.commands"
+
+NEWSBOT_CONTACT_URL = "https://github.com/newsbot-archive/newsbot"
+USER_AGENT = f"newsbot/{__version__} (+{NEWSBOT_CONTACT_URL})"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+DOWNLOADER_MIDDLEWARES = {
+    "newsbot.middlewares.saved_page.SavedPageMiddleware": 50,
+}
+
+ITEM_PIPELINES = {
+    "newsbot.pipelines.normalise.NormalisePipeline": 300,
+    "newsbot.pipelines.dedupe.DedupePipeline": 400,
+    "newsbot.pipelines.store.StorePipeline": 500,
+}
+
+NEWSBOT_OUTPUT_DIR = "output"
+NEWSBOT_PLACEHOLDER_IMAGE = "https://picsum.photos/400/300?random={n}"

@@ -1,0 +1,1 @@
+"""Spiders of newsbot: thin discovery, then pages handed to the site extraction modules."""

@@ -1,0 +1,55 @@
+"""The one-off spider: one article URL (or a saved copy of its page) to one post."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from newsbot.extraction import article_from_response
+from newsbot.items import Article
+from newsbot.middlewares.saved_page import SAVED_PAGE_META
+from newsbot.sites.base import NotAnArticle
+
+logger = logging.getLogger(__name__)
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short reason for a failed request: ``HTTP 404``, ``TimeoutError``, ..."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return type(failure.value).__name__
+
+
+class ArticleSpider(scrapy.Spider):
+    """Fetch one article page; ``html_file`` answers it from a saved page, the URL still naming it."""
+
+    name = "article"
+
+    def __init__(self, url: str, html_file: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.url = url
+        self.html_file = html_file
+        self.error: str | None = None
+
+    async def start(self) -> Any:
+        meta = {SAVED_PAGE_META: self.html_file} if self.html_file else {}
+        yield scrapy.Request(self.url, meta=meta, callback=self.parse, errback=self.failed, dont_filter=True)
+
+    def parse(self, response: Response) -> Iterator[Article]:
+        try:
+            yield article_from_response(response)
+        except NotAnArticle as refusal:
+            self.error = str(refusal)
+            self.crawler.stats.inc_value("newsbot/failed/not_an_article")
+            logger.warning("not an article: %s (%s)", response.url, refusal)
+
+    def failed(self, failure: Failure) -> None:
+        self.error = f"{failure_reason(failure)} for {failure.request.url}"
+        self.crawler.stats.inc_value("newsbot/failed/download")
+        logger.warning("download failed: %s", self.error)
