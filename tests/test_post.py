@@ -30,7 +30,7 @@ def test_http_date_refuses_naive_time():
 @needs_shared
 def test_render_matches_seed_front_matter_and_wrapper():
     seed = SEED_POST.read_text(encoding="utf-8")
-    head, inner = split(seed)
+    _, inner = split(seed)
     image = "https://n.sinaimg.cn/sinakd20220121s/699/w1820h1279/20220121/e1a6-ecde6a6081db0c41f3d5107a1997c682.jpg"
     post = make_post(
         "上海市委书记李强：打造社会主义现代化建设引领区 推动科技—产业—金融高水平联动发展", inner, image

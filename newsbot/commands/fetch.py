@@ -6,6 +6,7 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, ClassVar
 
 from scrapy import signals
 from scrapy.exceptions import UsageError
@@ -16,7 +17,7 @@ from newsbot.sites import site_for_url
 
 class Command(NewsbotCommand):
     requires_project = False
-    default_settings = {"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": False, "AUTOTHROTTLE_ENABLED": False}
+    default_settings: ClassVar[dict[str, Any]] = {"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": False, "AUTOTHROTTLE_ENABLED": False}
 
     def syntax(self) -> str:
         return "[options] <url>"
