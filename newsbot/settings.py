@@ -37,6 +37,10 @@ DOWNLOADER_MIDDLEWARES = {
     "newsbot.middlewares.saved_page.SavedPageMiddleware": 50,
 }
 
+EXTENSIONS = {
+    "newsbot.extensions.progress.Progress": 500,
+}
+
 ITEM_PIPELINES = {
     "newsbot.pipelines.normalise.NormalisePipeline": 300,
     "newsbot.pipelines.dedupe.DedupePipeline": 400,

@@ -17,7 +17,11 @@ from newsbot.sites import site_for_url
 
 class Command(NewsbotCommand):
     requires_project = False
-    default_settings: ClassVar[dict[str, Any]] = {"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": False, "AUTOTHROTTLE_ENABLED": False}
+    default_settings: ClassVar[dict[str, Any]] = {
+        "LOG_LEVEL": "ERROR",
+        "ROBOTSTXT_OBEY": False,
+        "AUTOTHROTTLE_ENABLED": False,
+    }
 
     def syntax(self) -> str:
         return "[options] <url>"

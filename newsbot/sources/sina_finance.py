@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from datetime import UTC, datetime
+from urllib.parse import urlencode, urljoin
+
+import lxml.html
 
 SITE_NAME = "新浪财经"
 GROUP = "金融"
 ROLL_API = "https://feed.mix.sina.com.cn/api/roll/get"
+ARTICLE_URL = re.compile(
+    r"^https?://[a-z0-9.]*sina\.(?:com\.)?cn/.*/(?:doc-|detail-)i?[a-z0-9]+\.(?:s?html|d\.html)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +68,44 @@ def channel_by_key(key: str) -> Channel:
         if channel.key == key:
             return channel
     raise KeyError(f"no Sina Finance channel {key!r}; known: {', '.join(c.key for c in CHANNELS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """An article as a list page or the roll API names it, before its page is fetched."""
+
+    url: str
+    title: str = ""
+    published: datetime | None = None
+
+
+def parse_roll_page(text: str) -> list[Listed]:
+    """The articles of one roll-API JSON page; ``ValueError`` when it is not the API's shape."""
+    try:
+        data = json.loads(text)["result"]["data"]
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"roll API page without result.data: {error!r}") from error
+    if not isinstance(data, list):
+        raise ValueError("roll API result.data is not a list")
+    listed = []
+    for entry in data:
+        url = entry.get("url") if isinstance(entry, dict) else None
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            continue
+        stamp = str(entry.get("ctime") or entry.get("intime") or "")
+        published = datetime.fromtimestamp(int(stamp), UTC) if stamp.isdigit() else None
+        listed.append(Listed(url, str(entry.get("title") or ""), published))
+    return listed
+
+
+def list_page_links(html: str, base_url: str) -> list[Listed]:
+    """The article links of a channel's HTML list page, in page order, each once."""
+    if not html.strip():
+        return []
+    root = lxml.html.document_fromstring(html)
+    seen: dict[str, Listed] = {}
+    for anchor in root.iter("a"):
+        url = urljoin(base_url, (anchor.get("href") or "").strip())
+        if ARTICLE_URL.search(url) and url not in seen:
+            seen[url] = Listed(url, " ".join(anchor.text_content().split()))
+    return list(seen.values())

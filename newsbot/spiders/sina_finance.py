@@ -1,0 +1,119 @@
+"""Sina Finance: channel roll-API pages and list pages, then the articles the archive lacks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from newsbot.extraction import article_from_response
+from newsbot.identity import article_key
+from newsbot.index import ArchiveIndex
+from newsbot.items import Article
+from newsbot.sites.base import NotAnArticle
+from newsbot.sources.sina_finance import (
+    CHANNELS,
+    GROUP,
+    SITE_NAME,
+    Channel,
+    Listed,
+    channel_by_key,
+    list_page_links,
+    parse_roll_page,
+)
+from newsbot.spiders.article import failure_reason
+
+logger = logging.getLogger(__name__)
+
+
+class SinaFinanceSpider(scrapy.Spider):
+    """Crawl Sina Finance channels; follow listing pages until one holds only archived articles."""
+
+    name = "sina-finance"
+
+    def __init__(self, channels: str = "", max_pages: int | str = 5, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.channels = [channel_by_key(key.strip()) for key in channels.split(",") if key.strip()] or list(
+            CHANNELS
+        )
+        self.max_pages = int(max_pages)
+        self.requested_keys: set[str] = set()
+        self.index: ArchiveIndex | None = None
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.index = ArchiveIndex(Path(self.settings.get("NEWSBOT_OUTPUT_DIR", "output")))
+        self.crawler.signals.connect(self.index.close, signal=scrapy.signals.spider_closed)
+        for channel in self.channels:
+            yield self.listing_request(channel, 1)
+
+    def listing_request(self, channel: Channel, page: int) -> scrapy.Request:
+        """The request of one listing page: the roll API where the channel has one, else its list page."""
+        roll_url = channel.roll_url(page, self.settings.getint("NEWSBOT_ROLL_PAGE_SIZE", 50))
+        return scrapy.Request(
+            roll_url or channel.list_url,
+            callback=self.parse_roll if roll_url else self.parse_list,
+            errback=self.listing_failed,
+            cb_kwargs={"channel": channel, "page": page},
+        )
+
+    def parse_roll(self, response: Response, channel: Channel, page: int) -> Iterator[scrapy.Request]:
+        try:
+            listed = parse_roll_page(response.text)
+        except ValueError as error:
+            self.crawler.stats.inc_value("newsbot/failed/listing")
+            logger.warning("bad roll-API page %s: %s", response.url, error)
+            return
+        new = list(self.article_requests(listed, channel))
+        yield from new
+        if new and page < self.max_pages:
+            yield self.listing_request(channel, page + 1)
+
+    def parse_list(self, response: Response, channel: Channel, page: int) -> Iterator[scrapy.Request]:
+        yield from self.article_requests(list_page_links(response.text, response.url), channel)
+
+    def article_requests(self, listed: Iterable[Listed], channel: Channel) -> Iterator[scrapy.Request]:
+        """Requests for the listed articles that neither the archive nor this run already has."""
+        for entry in listed:
+            key = article_key(entry.url)
+            if key in self.requested_keys:
+                continue
+            self.requested_keys.add(key)
+            if self.index.knows(key):
+                self.crawler.stats.inc_value("newsbot/skipped_known")
+                continue
+            self.crawler.stats.inc_value("newsbot/article_requests")
+            yield scrapy.Request(
+                entry.url,
+                callback=self.parse_article,
+                errback=self.article_failed,
+                cb_kwargs={"channel": channel, "listed": entry, "key": key},
+            )
+
+    def parse_article(
+        self, response: Response, channel: Channel, listed: Listed, key: str
+    ) -> Iterator[Article]:
+        try:
+            article = article_from_response(response, listed.published)
+        except NotAnArticle as refusal:
+            self.crawler.stats.inc_value("newsbot/failed/not_an_article")
+            self.crawler.stats.inc_value("newsbot/failed")
+            logger.warning("not an article: %s (%s)", response.url, refusal)
+            return
+        article["key"] = key
+        article["categories"] = (GROUP, SITE_NAME, channel.name)
+        article["author"] = SITE_NAME
+        yield article
+
+    def listing_failed(self, failure: Failure) -> None:
+        self.crawler.stats.inc_value("newsbot/failed/listing")
+        logger.warning("listing page failed: %s %s", failure_reason(failure), failure.request.url)
+
+    def article_failed(self, failure: Failure) -> None:
+        self.crawler.stats.inc_value("newsbot/failed/download")
+        self.crawler.stats.inc_value("newsbot/failed")
+        logger.warning("article page failed: %s %s", failure_reason(failure), failure.request.url)
