@@ -37,6 +37,7 @@ class Command(NewsbotCommand):
             "--snapshot", action="store_true", help="crawl the bundled snapshot served on 127.0.0.1"
         )
         parser.add_argument("--max-pages", metavar="N", type=int, help="listing pages per channel at most")
+        parser.add_argument("--record", metavar="FILE.warc.gz", help="also write every response to a WARC file")
         parser.add_argument("--channels", metavar="KEYS", help="comma-separated channel keys (default: all)")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -47,6 +48,8 @@ class Command(NewsbotCommand):
             raise UsageError("Invalid -a value, use -a NAME=VALUE", print_help=False) from None
         if opts.output_dir:
             self.settings.set("NEWSBOT_OUTPUT_DIR", opts.output_dir, priority="cmdline")
+        if opts.record:
+            self.settings.set("NEWSBOT_RECORD_FILE", opts.record, priority="cmdline")
         if opts.snapshot:
             for name, value in SNAPSHOT_SETTINGS.items():
                 self.settings.set(name, value, priority="command")

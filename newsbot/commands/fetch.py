@@ -35,6 +35,7 @@ class Command(NewsbotCommand):
         parser.add_argument(
             "-o", "--output", metavar="DIR", help="output folder (default: NEWSBOT_OUTPUT_DIR)"
         )
+        parser.add_argument("--record", metavar="FILE.warc.gz", help="also write every response to a WARC file")
         parser.add_argument("--stdout", action="store_true", help="print the post instead of writing it")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -45,6 +46,8 @@ class Command(NewsbotCommand):
             return self.fail(f"no site rules for {url}")
         if opts.html and not Path(opts.html).is_file():
             return self.fail(f"no such file: {opts.html}")
+        if opts.record:
+            self.settings.set("NEWSBOT_RECORD_FILE", opts.record, priority="cmdline")
         if opts.stdout:
             with tempfile.TemporaryDirectory(prefix="newsbot-") as scratch:
                 path = self._fetch(url, opts.html, Path(scratch))
