@@ -37,7 +37,9 @@ class Command(NewsbotCommand):
             "--snapshot", action="store_true", help="crawl the bundled snapshot served on 127.0.0.1"
         )
         parser.add_argument("--max-pages", metavar="N", type=int, help="listing pages per channel at most")
-        parser.add_argument("--record", metavar="FILE.warc.gz", help="also write every response to a WARC file")
+        parser.add_argument(
+            "--record", metavar="FILE.warc.gz", help="also write every response to a WARC file"
+        )
         parser.add_argument("--channels", metavar="KEYS", help="comma-separated channel keys (default: all)")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -64,7 +66,7 @@ class Command(NewsbotCommand):
             spider_args["channels"] = opts.channels
         with ExitStack() as stack:
             if opts.snapshot:
-                server = stack.enter_context(SnapshotServer(BUNDLED_SNAPSHOT))
+                server = stack.enter_context(SnapshotServer(opts.snapshot))
                 self.settings.set("NEWSBOT_SNAPSHOT_ADDRESS", server.address, priority="cmdline")
             crawler = self.crawler_process.create_crawler(args[0])
             self.crawler_process.crawl(crawler, **spider_args)
