@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import UsageError
@@ -42,6 +43,8 @@ class Command(NewsbotCommand):
         if len(args) != 1:
             raise UsageError("give exactly one URL")
         url = args[0]
+        if urlsplit(url).scheme not in ("http", "https"):
+            return self.fail(f"not an http(s) URL: {url}")
         if site_for_url(url) is None:
             return self.fail(f"no site rules for {url}")
         if opts.html and not Path(opts.html).is_file():
