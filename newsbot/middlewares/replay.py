@@ -1,0 +1,63 @@
+"""Answer every request from WARC recordings, never from the network (``newsbot replay``)."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+from scrapy.statscollectors import StatsCollector
+
+from newsbot.warc import Run, read_response, replay_run, url_key
+
+logger = logging.getLogger(__name__)
+
+
+class WarcReplayMiddleware:
+    """Answer each request with the response recorded for its URL; a URL not recorded gets a 404.
+
+    Responses recorded for one URL are served in recorded order, the last one repeating.
+    ``NEWSBOT_REPLAY_FILES`` names the WARC files; ``NEWSBOT_REPLAY_RUN``, if set, picks one run of them.
+    """
+
+    def __init__(self, run: Run, stats: StatsCollector) -> None:
+        self.run = run
+        self.stats = stats
+        self.served: Counter[str] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcReplayMiddleware:
+        files = crawler.settings.getlist("NEWSBOT_REPLAY_FILES")
+        if not files:
+            raise NotConfigured
+        chosen = crawler.settings.get("NEWSBOT_REPLAY_RUN")
+        return cls(replay_run(files, None if chosen is None else int(chosen)), crawler.stats)
+
+    def process_request(self, request: Request) -> Response:
+        key = url_key(request.url)
+        refs = self.run.responses.get(key)
+        if not refs:
+            self.stats.inc_value("newsbot/replay/missing")
+            logger.warning("not in the recording: %s", request.url)
+            return Response(request.url, status=404, request=request, flags=["replay-missing"])
+        ref = refs[min(self.served[key], len(refs) - 1)]
+        self.served[key] += 1
+        recorded = read_response(ref)
+        headers = Headers()
+        for name, value in recorded.headers:
+            headers.appendlist(name, value)
+        respcls = responsetypes.from_args(headers=headers, url=request.url, body=recorded.body)
+        self.stats.inc_value("newsbot/replay/responses")
+        return respcls(
+            url=request.url,
+            status=recorded.status,
+            headers=headers,
+            body=recorded.body,
+            request=request,
+            flags=["replay"],
+            protocol="HTTP/1.1",
+        )
