@@ -1,0 +1,195 @@
+"""Feeds and list pages to entries: RSS 2.0, RSS 1.0 and Atom through feedparser, dates in the forms feeds use.
+
+An entry's content counts as the full article (``FeedEntry.html``) when it holds at least
+``FULL_HTML_BLOCKS`` block-level elements (``<br>`` included) and at least ``FULL_HTML_CHARS`` characters
+of visible text; anything shorter or plain text is a summary, and the article page is fetched instead.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_tz
+from urllib.parse import urljoin
+
+import feedparser
+import lxml.html
+from lxml import etree
+
+BEIJING = timezone(timedelta(hours=8))
+FULL_HTML_BLOCKS = 2
+FULL_HTML_CHARS = 200
+BLOCK_TAGS = frozenset(
+    {"p", "div", "section", "article", "blockquote", "figure", "table", "ul", "ol", "pre", "br"}
+    | {f"h{level}" for level in range(1, 7)}
+)
+DATE_FIELDS = ("published", "updated", "created")
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+EARLIEST_YEAR = 1990
+# A type without a charset default: feedparser then reads the encoding off the BOM or XML declaration.
+XML_TYPE = "application/xml"
+
+_EPOCH = re.compile(r"\d{10}(?:\d{3})?")
+_LOCAL = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[T\s]*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?)?"
+)
+_CHINA_ZONE = re.compile(r"\bCST\b")
+_ENDS_WITH_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?$")
+_CLOSING_ENTRY = re.compile(rb"</(?:[\w-]+:)?(?:item|entry)\s*>")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One item of a feed: ``html`` is the full article when the feed carries it, else ``None``."""
+
+    url: str
+    title: str = ""
+    published: datetime | None = None
+    html: str | None = None
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """The entries of one feed, and what was wrong with it when the document was malformed or cut off."""
+
+    entries: list[FeedEntry]
+    problem: str | None = None
+    unlinked: int = 0
+
+
+def _rfc822(text: str) -> datetime | None:
+    fields = parsedate_tz(text)
+    if fields is None:
+        return None
+    zone = BEIJING if _ENDS_WITH_TIME.search(text) else timezone(timedelta(seconds=fields[9] or 0))
+    return datetime(*fields[:6], tzinfo=zone)
+
+
+def _iso(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
+
+
+def parse_date(raw: str, parsed: time.struct_time | None = None) -> datetime | None:
+    """A feed date as an aware UTC datetime, or ``None`` when it cannot be read.
+
+    ``parsed`` is feedparser's reading (UTC). Forms without a zone (``2024-05-10 08:30:00``,
+    ``2024年05月10日 08:30``, RFC 822 without one) and ``CST`` are Beijing time; ten or thirteen digits are a
+    Unix timestamp.
+    """
+    text = " ".join(raw.split())
+    try:
+        if _EPOCH.fullmatch(text):
+            moment = datetime.fromtimestamp(int(text[:10]), UTC)
+        elif match := _LOCAL.fullmatch(text):
+            moment = datetime(*(int(part or 0) for part in match.groups()), tzinfo=BEIJING)
+        elif (moment := _iso(text)) is not None:
+            pass
+        elif parsed is not None and not _CHINA_ZONE.search(text):
+            moment = datetime(*parsed[:6], tzinfo=UTC)
+        else:
+            moment = _rfc822(_CHINA_ZONE.sub("+0800", text))
+    except (ValueError, OverflowError):
+        return None
+    if moment is None or moment.year < EARLIEST_YEAR:
+        return None
+    return moment.astimezone(UTC)
+
+
+def is_full_html(content: str) -> bool:
+    """Whether feed content is a whole article rather than a summary (the rule in this module's docstring)."""
+    if not content.strip():
+        return False
+    try:
+        root = lxml.html.fragment_fromstring(content, create_parent="div")
+    except etree.ParserError:
+        return False
+    blocks = sum(1 for element in root.iterdescendants(etree.Element) if element.tag in BLOCK_TAGS)
+    text = "".join(root.text_content().split())
+    return blocks >= FULL_HTML_BLOCKS and len(text) >= FULL_HTML_CHARS
+
+
+def _as_html(detail: dict) -> str:
+    value = detail.get("value") or ""
+    if detail.get("type", "text/html") in HTML_TYPES:
+        return value
+    paragraphs = [line.strip() for line in value.splitlines() if line.strip()]
+    return "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in paragraphs)
+
+
+def _published(entry: dict) -> datetime | None:
+    for field in DATE_FIELDS:
+        raw = entry.get(field)
+        if raw and (moment := parse_date(raw, entry.get(f"{field}_parsed"))) is not None:
+            return moment
+    return None
+
+
+def _link(entry: dict, base_url: str) -> str | None:
+    for candidate in (entry.get("link"), entry.get("id")):
+        url = urljoin(base_url, (candidate or "").strip())
+        if candidate and url.startswith(("http://", "https://")):
+            return url
+    return None
+
+
+def _entry(entry: dict, url: str) -> FeedEntry:
+    contents = [_as_html(detail) for detail in entry.get("content", [])]
+    summary = _as_html(entry["summary_detail"]) if entry.get("summary_detail") else ""
+    full = next((content for content in [*contents, summary] if is_full_html(content)), None)
+    return FeedEntry(
+        url=url,
+        title=" ".join((entry.get("title") or "").split()),
+        published=_published(entry),
+        html=full,
+        summary=summary or next((content for content in contents if content.strip()), ""),
+    )
+
+
+def parse_feed(body: bytes, url: str) -> Feed:
+    """The entries of an RSS 2.0, RSS 1.0 or Atom document; a malformed one gives what could be recovered.
+
+    In a document cut off mid-entry, entries after the last complete one are dropped: their content may be
+    cut too, and the next poll of the feed brings them whole.
+    """
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers={"content-location": url, "content-type": XML_TYPE},
+        resolve_relative_uris=True,
+        sanitize_html=False,
+    )
+    found = parsed.entries
+    problem = None
+    if parsed.bozo:
+        problem = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
+        complete = len(_CLOSING_ENTRY.findall(body))
+        if complete < len(found):
+            problem += f"; {len(found) - complete} incomplete entries dropped"
+            found = found[:complete]
+    elif not parsed.version:
+        problem = "not an RSS or Atom document"
+    links = [_link(entry, url) for entry in found]
+    entries = [_entry(entry, link) for entry, link in zip(found, links, strict=True) if link]
+    return Feed(entries, problem, links.count(None))
+
+
+def list_entries(page: str, url: str, pattern: str) -> list[FeedEntry]:
+    """The links of a list page whose absolute URL matches ``pattern``, in page order, each once."""
+    if not page.strip():
+        return []
+    links = re.compile(pattern)
+    seen: dict[str, FeedEntry] = {}
+    for anchor in lxml.html.document_fromstring(page).iter("a"):
+        link = urljoin(url, (anchor.get("href") or "").strip())
+        if link.startswith(("http://", "https://")) and links.search(link) and link not in seen:
+            seen[link] = FeedEntry(link, " ".join(anchor.text_content().split()))
+    return list(seen.values())
