@@ -12,15 +12,18 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.statscollectors import StatsCollector
 
-from newsbot.warc import Run, read_response, replay_run, url_key
+from newsbot.warc import RecordRef, Run, read_response, replay_run, url_key
 
 logger = logging.getLogger(__name__)
+
+REPLAY_RECORD_META = "newsbot_replay_record"
 
 
 class WarcReplayMiddleware:
     """Answer each request with the response recorded for its URL; a URL not recorded gets a 404.
 
-    Responses recorded for one URL are served in recorded order, the last one repeating.
+    Responses recorded for one URL are served in recorded order, the last one repeating; a request whose
+    ``newsbot_replay_record`` meta holds a ``RecordRef`` gets that record.
     ``NEWSBOT_REPLAY_FILES`` names the WARC files; ``NEWSBOT_REPLAY_RUN``, if set, picks one run of them.
     """
 
@@ -37,15 +40,23 @@ class WarcReplayMiddleware:
         chosen = crawler.settings.get("NEWSBOT_REPLAY_RUN")
         return cls(replay_run(files, None if chosen is None else int(chosen)), crawler.stats)
 
-    def process_request(self, request: Request) -> Response:
+    def next_record(self, request: Request) -> RecordRef | None:
+        """The record that answers ``request`` now, ``None`` if its URL was not recorded."""
+        if REPLAY_RECORD_META in request.meta:
+            return request.meta[REPLAY_RECORD_META]
         key = url_key(request.url)
         refs = self.run.responses.get(key)
         if not refs:
+            return None
+        self.served[key] += 1
+        return refs[min(self.served[key], len(refs)) - 1]
+
+    def process_request(self, request: Request) -> Response:
+        ref = self.next_record(request)
+        if ref is None:
             self.stats.inc_value("newsbot/replay/missing")
             logger.warning("not in the recording: %s", request.url)
             return Response(request.url, status=404, request=request, flags=["replay-missing"])
-        ref = refs[min(self.served[key], len(refs) - 1)]
-        self.served[key] += 1
         recorded = read_response(ref)
         headers = Headers()
         for name, value in recorded.headers:

@@ -11,6 +11,7 @@ from twisted.python.failure import Failure
 
 from newsbot.extraction import article_from_response
 from newsbot.items import Article
+from newsbot.middlewares.replay import REPLAY_RECORD_META
 from newsbot.sites.base import NotAnArticle
 from newsbot.spiders.article import failure_reason
 from newsbot.warc import replay_run
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 class WarcSpider(scrapy.Spider):
-    """Request each URL recorded with a 200 HTML response (``NEWSBOT_REPLAY_FILES``) and extract its article."""
+    """Extract an article from each URL's last 200 HTML response in the replayed recording."""
 
     name = "warc"
 
@@ -29,9 +30,14 @@ class WarcSpider(scrapy.Spider):
             self.settings.getlist("NEWSBOT_REPLAY_FILES"), None if chosen is None else int(chosen)
         )
         for refs in run.responses.values():
-            page = next((ref for ref in refs if ref.status == 200 and ref.is_html), None)
-            if page is not None:
-                yield scrapy.Request(page.url, callback=self.parse, errback=self.failed)
+            pages = [ref for ref in refs if ref.status == 200 and ref.is_html]
+            if pages:
+                yield scrapy.Request(
+                    pages[-1].url,
+                    meta={REPLAY_RECORD_META: pages[-1]},
+                    callback=self.parse,
+                    errback=self.failed,
+                )
 
     def parse(self, response: Response) -> Iterator[Article]:
         try:
