@@ -22,5 +22,10 @@ test: $(BIN)/newsbot
 bench: $(BIN)/newsbot
 	$(BIN)/python bench/dedupe.py
 
+fixtures: $(BIN)/newsbot
+	rm -f tests/fixtures/sina-finance.warc.gz
+	scratch=$$(mktemp -d) && $(BIN)/newsbot crawl sina-finance --snapshot \
+		--record tests/fixtures/sina-finance.warc.gz -o $$scratch; status=$$?; rm -rf $$scratch; exit $$status
+
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -70,7 +70,10 @@ class Recorded:
 
 @dataclass(slots=True)
 class Run:
-    """The responses recorded after one warcinfo record (one crawl), by URL key in recorded order."""
+    """The responses of one warcinfo record (one crawl), by URL key in recorded order.
+
+    A response belongs to the warcinfo its ``WARC-Warcinfo-ID`` names, else to the one before it.
+    """
 
     info: dict[str, str]
     responses: dict[str, list[RecordRef]] = field(default_factory=dict)
@@ -140,18 +143,20 @@ def _response_ref(path: str, offset: int, record: ArcWarcRecord) -> RecordRef | 
 
 @cache
 def _file_runs(path: str, size: int, mtime_ns: int) -> tuple[Run, ...]:
-    runs: list[Run] = []
+    runs: dict[str | None, Run] = {}
+    latest: Run | None = None
     for offset, record, raw in _records(path):
         if record.rec_type == "warcinfo":
-            runs.append(Run(_info_fields(raw)))
+            latest = runs[record.rec_headers.get_header("WARC-Record-ID")] = Run(_info_fields(raw))
             continue
         ref = _response_ref(path, offset, record)
         if ref is None:
             continue
-        if not runs:
-            runs.append(Run({}))
-        runs[-1].responses.setdefault(url_key(ref.url), []).append(ref)
-    return tuple(run for run in runs if run.responses)
+        run = runs.get(record.rec_headers.get_header("WARC-Warcinfo-ID")) or latest
+        if run is None:
+            run = latest = runs[None] = Run({})
+        run.responses.setdefault(url_key(ref.url), []).append(ref)
+    return tuple(run for run in runs.values() if run.responses)
 
 
 def read_runs(paths: list[str] | tuple[str, ...]) -> list[Run]:
@@ -195,9 +200,13 @@ class WarcFile:
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         self._buffer = io.BytesIO()
         self._writer = WARCWriter(self._buffer, gzip=True, warc_version="1.1")
+        self._warcinfo_id: str | None = None
 
     def write_warcinfo(self, fields: dict[str, str]) -> None:
-        self._writer.write_record(self._writer.create_warcinfo_record(self.path.name, fields))
+        """Start a run: later exchanges name this warcinfo record, so concurrent runs can share a file."""
+        record = self._writer.create_warcinfo_record(self.path.name, fields)
+        self._warcinfo_id = record.rec_headers.get_header("WARC-Record-ID")
+        self._writer.write_record(record)
         self._commit()
 
     def write_exchange(

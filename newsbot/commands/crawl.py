@@ -1,4 +1,4 @@
-"""``newsbot crawl NAME``: crawl a source into the archive, live or from the bundled snapshot."""
+"""``newsbot crawl NAME`` or ``--all``: crawl sources into the archive, live or from the bundled snapshot."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from scrapy.utils.conf import arglist_to_dict
 
 from newsbot.commands import NewsbotCommand
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotServer
+from newsbot.sources.config import SourcesError, load_sources
 
 SNAPSHOT_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}
 
@@ -18,10 +19,10 @@ class Command(NewsbotCommand):
     requires_project = False
 
     def syntax(self) -> str:
-        return "[options] <source>"
+        return "[options] <source> | --all"
 
     def short_desc(self) -> str:
-        return "Crawl a source (sina-finance, ...) into the archive"
+        return "Crawl a source (sina-finance, a configured feed, ...) or all of them into the archive"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -34,13 +35,20 @@ class Command(NewsbotCommand):
             help="archive folder (default: NEWSBOT_OUTPUT_DIR)",
         )
         parser.add_argument(
-            "--snapshot", action="store_true", help="crawl the bundled snapshot served on 127.0.0.1"
+            "--snapshot",
+            nargs="?",
+            const=BUNDLED_SNAPSHOT,
+            metavar="DIR",
+            help="crawl a snapshot served on 127.0.0.1 (default: the bundled one)",
         )
         parser.add_argument("--max-pages", metavar="N", type=int, help="listing pages per channel at most")
         parser.add_argument(
             "--record", metavar="FILE.warc.gz", help="also write every response to a WARC file"
         )
         parser.add_argument("--channels", metavar="KEYS", help="comma-separated channel keys (default: all)")
+        parser.add_argument(
+            "--all", action="store_true", help="crawl every configured source (see: newsbot sources)"
+        )
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
@@ -56,9 +64,24 @@ class Command(NewsbotCommand):
             for name, value in SNAPSHOT_SETTINGS.items():
                 self.settings.set(name, value, priority="command")
 
+    def targets(self, args: list[str], opts: argparse.Namespace) -> list[tuple[str, dict[str, str]]]:
+        """The spiders to run, with their source arguments: configured sources, else a spider by name."""
+        if opts.all == bool(args) or len(args) > 1:
+            raise UsageError("give one source name (see: newsbot sources), or --all")
+        sources = load_sources(self.settings)
+        if opts.all:
+            return [(source.spider, source.spider_args()) for source in sources.values()]
+        if args[0] in sources:
+            return [(sources[args[0]].spider, sources[args[0]].spider_args())]
+        if args[0] in self.crawler_process.spider_loader.list():
+            return [(args[0], {})]
+        raise UsageError(f"no source {args[0]!r}; configured: {', '.join(sources)}", print_help=False)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) != 1:
-            raise UsageError("give one source name, e.g. sina-finance")
+        try:
+            targets = self.targets(args, opts)
+        except SourcesError as error:
+            return self.fail(str(error))
         spider_args = dict(opts.spargs)
         if opts.max_pages is not None:
             spider_args["max_pages"] = opts.max_pages
@@ -68,8 +91,14 @@ class Command(NewsbotCommand):
             if opts.snapshot:
                 server = stack.enter_context(SnapshotServer(opts.snapshot))
                 self.settings.set("NEWSBOT_SNAPSHOT_ADDRESS", server.address, priority="cmdline")
-            crawler = self.crawler_process.create_crawler(args[0])
-            self.crawler_process.crawl(crawler, **spider_args)
+            crawlers = []
+            for spider_name, source_args in targets:
+                crawler = self.crawler_process.create_crawler(spider_name)
+                self.crawler_process.crawl(crawler, **{**source_args, **spider_args})
+                crawlers.append(crawler)
             self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed or crawler.stats.get_value("finish_reason") != "finished":
+        if self.crawler_process.bootstrap_failed or any(
+            crawler.stats.get_value("finish_reason") != "finished" for crawler in crawlers
+        ):
             self.exitcode = 1
+        return None

@@ -1,0 +1,217 @@
+"""Feeds and list pages: each new entry becomes an article, from the feed's HTML or from its fetched page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.selector import Selector
+from twisted.python.failure import Failure
+
+from newsbot.body import inner_html
+from newsbot.extraction import article_from_response
+from newsbot.feeds import FeedEntry, list_entries, parse_feed
+from newsbot.identity import article_key
+from newsbot.index import ArchiveIndex
+from newsbot.items import Article
+from newsbot.sites.base import NotAnArticle
+from newsbot.sources.config import DEFAULT_RSSHUB_URL, Source, load_sources, source_from_table
+from newsbot.spiders.article import failure_reason
+from newsbot.storage import safe_component
+
+logger = logging.getLogger(__name__)
+
+
+def _text(selector: Selector) -> str:
+    return selector.root if isinstance(selector.root, str) else selector.xpath("string()").get("")
+
+
+class FeedSpider(scrapy.Spider):
+    """Crawl one configured source (``-a source=NAME``) or an ad-hoc feed (``-a url=... -a categories=...``).
+
+    Ad-hoc arguments: ``categories`` is ``group,site name,channel name``; ``author``, ``site`` (the posts'
+    folder, default from the host) and ``fetch_article`` (``true``/``false``) are optional.
+    """
+
+    name = "feed"
+
+    def __init__(
+        self,
+        source: str = "",
+        url: str = "",
+        categories: str = "",
+        author: str = "",
+        site: str = "",
+        fetch_article: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if bool(source) == bool(url):
+            raise ValueError("give the feed spider either source=NAME or url=URL with categories=A,B,C")
+        self.source_name = source
+        self.adhoc: dict[str, Any] = {
+            "feed": url,
+            "categories": [part.strip() for part in categories.split(",")],
+        }
+        if author:
+            self.adhoc["author"] = author
+        if fetch_article:
+            self.adhoc["fetch_article"] = fetch_article.strip().lower() in ("1", "true", "yes")
+        self.site = site or safe_component(urlsplit(url).hostname or "", "feed").lower()
+        self.source: Source | None = None
+        self.requested_keys: set[str] = set()
+        self.index: ArchiveIndex | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.source = spider.resolve_source()
+        return spider
+
+    def resolve_source(self) -> Source:
+        """The source this spider crawls, from the sources file or its ad-hoc arguments."""
+        if not self.source_name:
+            rsshub_url = self.settings.get("NEWSBOT_RSSHUB_URL") or DEFAULT_RSSHUB_URL
+            return source_from_table(self.site, self.adhoc, rsshub_url, "feed spider arguments")
+        sources = load_sources(self.settings)
+        source = sources.get(self.source_name)
+        if source is None or source.spider != self.name:
+            feeds = ", ".join(name for name, known in sources.items() if known.spider == self.name)
+            raise ValueError(f"no feed or list source {self.source_name!r}; configured: {feeds or 'none'}")
+        return source
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.index = ArchiveIndex(Path(self.settings.get("NEWSBOT_OUTPUT_DIR", "output")))
+        self.crawler.signals.connect(self.index.close, signal=scrapy.signals.spider_closed)
+        yield scrapy.Request(self.source.url, callback=self.parse, errback=self.listing_failed)
+
+    def parse(self, response: Response) -> Iterator[scrapy.Request | Article]:
+        if self.source.kind == "list":
+            if not isinstance(response, TextResponse):
+                self.crawler.stats.inc_value("newsbot/failed/listing")
+                logger.warning("list page is not text: %s", response.url)
+                return
+            yield from self.entries_output(list_entries(response.text, response.url, self.source.links))
+            return
+        feed = parse_feed(response.body, response.url)
+        if feed.problem:
+            self.crawler.stats.inc_value("newsbot/feed/bozo")
+            logger.warning(
+                "malformed feed %s (%s); using the %d entries recovered",
+                response.url,
+                feed.problem,
+                len(feed.entries),
+            )
+        if feed.unlinked:
+            self.crawler.stats.inc_value("newsbot/feed/no_link", feed.unlinked)
+            logger.warning("%d entries without an http(s) link in %s", feed.unlinked, response.url)
+        self.crawler.stats.inc_value("newsbot/feed/entries", len(feed.entries))
+        yield from self.entries_output(feed.entries)
+
+    def entries_output(self, entries: Iterable[FeedEntry]) -> Iterator[scrapy.Request | Article]:
+        """Articles straight from the feed, or requests for their pages, for entries the archive lacks."""
+        for entry in entries:
+            key = article_key(entry.url)
+            if key in self.requested_keys:
+                continue
+            self.requested_keys.add(key)
+            if self.index.knows(key):
+                self.crawler.stats.inc_value("newsbot/skipped_known")
+                continue
+            if self.needs_page(entry):
+                self.crawler.stats.inc_value("newsbot/article_requests")
+                yield scrapy.Request(
+                    entry.url,
+                    callback=self.parse_article,
+                    errback=self.article_failed,
+                    cb_kwargs={"entry": entry, "key": key},
+                )
+            else:
+                yield self.article(entry, key, entry.url, entry.html or entry.summary)
+
+    def body_from_page(self, entry: FeedEntry) -> bool:
+        """Whether the entry's body comes from its page: asked for, or the feed holds only a summary."""
+        if self.source.fetch_article is None:
+            return entry.html is None
+        return self.source.fetch_article
+
+    def needs_page(self, entry: FeedEntry) -> bool:
+        """Whether the entry's page is fetched: for its body, or for the title or date the feed lacks."""
+        return entry.published is None or not entry.title or self.body_from_page(entry)
+
+    def article(
+        self, entry: FeedEntry, key: str, url: str, body_html: str, page: Article | None = None
+    ) -> Article:
+        """The article of an entry, filed under the source; ``page`` fills what the feed lacks."""
+        page = page or Article()
+        return Article(
+            url=url,
+            canonical_url=page.get("canonical_url"),
+            key=key,
+            site=self.source.name,
+            categories=self.source.categories.as_tuple(),
+            author=self.source.author,
+            title=(self.source.title_xpath and page.get("title")) or entry.title or page.get("title", ""),
+            published=entry.published or page.get("published"),
+            body_html=body_html,
+            outlet=page.get("outlet"),
+            editor=page.get("editor"),
+        )
+
+    def page_article(self, response: Response) -> Article:
+        """What the page says, read by its site adapter or the generic extractor, then the source's rules."""
+        if not isinstance(response, TextResponse):
+            raise NotAnArticle(f"not an HTML page ({response.headers.get('Content-Type', b'').decode()})")
+        try:
+            page = article_from_response(response)
+        except NotAnArticle:
+            if not self.source.body_xpath:
+                raise
+            page = Article(url=response.url)
+        if self.source.title_xpath:
+            page["title"] = " ".join(_text(node) for node in response.xpath(self.source.title_xpath)).strip()
+        if self.source.body_xpath:
+            nodes = response.xpath(self.source.body_xpath)
+            if not nodes or isinstance(nodes[0].root, str):
+                raise NotAnArticle(f"body_xpath {self.source.body_xpath!r} matches no element")
+            page["body_html"] = inner_html(nodes[0].root)
+        return page
+
+    def parse_article(self, response: Response, entry: FeedEntry, key: str) -> Iterator[Article]:
+        from_page = self.body_from_page(entry)
+        try:
+            page = self.page_article(response)
+        except NotAnArticle as refusal:
+            if from_page:
+                self.refuse("not_an_article", response.url, str(refusal))
+                return
+            page = Article()
+        article = (
+            self.article(entry, key, response.url, page.get("body_html", ""), page)
+            if from_page
+            else self.article(entry, key, entry.url, entry.html or entry.summary, page)
+        )
+        if article["published"] is None:
+            self.refuse("no_date", entry.url, "no date in the feed or on the page")
+            return
+        yield article
+
+    def refuse(self, reason: str, url: str, detail: str) -> None:
+        self.crawler.stats.inc_value(f"newsbot/failed/{reason}")
+        self.crawler.stats.inc_value("newsbot/failed")
+        logger.warning("skipped %s: %s (%s)", url, reason.replace("_", " "), detail)
+
+    def listing_failed(self, failure: Failure) -> None:
+        self.crawler.stats.inc_value("newsbot/failed/listing")
+        logger.warning("feed failed: %s %s", failure_reason(failure), failure.request.url)
+
+    def article_failed(self, failure: Failure) -> None:
+        self.crawler.stats.inc_value("newsbot/failed/download")
+        self.crawler.stats.inc_value("newsbot/failed")
+        logger.warning("article page failed: %s %s", failure_reason(failure), failure.request.url)

@@ -1,0 +1,63 @@
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import SEED_PAGE, SEED_POST, SEED_URL, SHARED, needs_shared
+
+NEWSBOT = [sys.executable, "-c", "from newsbot.cli import main; main()"]
+pytestmark = needs_shared
+
+
+def newsbot(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([*NEWSBOT, *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+def test_fetch_seed_page_prints_the_seed(tmp_path):
+    result = newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), "--stdout")
+    assert result.returncode == 0, result.stderr
+    seed = SEED_POST.read_text(encoding="utf-8")
+    head = seed[: seed.index("\n---\n\n", 4) + 11]
+    assert result.stdout.startswith(head)
+    assert result.stdout.endswith("\n</div>\n            ")
+    printed = tmp_path / "printed.md"
+    printed.write_text(result.stdout, encoding="utf-8")
+    check = subprocess.run(
+        [sys.executable, str(SHARED / "tools" / "check_post.py"), "--against", str(SEED_POST), str(printed)],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout
+
+
+def test_fetch_writes_post_under_output_and_says_where(tmp_path):
+    result = newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "sina" / "2022" / "01" / "ikyamrmz6500542.md"
+    assert result.stdout.strip() == str(path)
+    assert path.read_text(encoding="utf-8").startswith("\n---\ntitle: '上海市委书记李强")
+    assert newsbot("validate", str(tmp_path)).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ftp://finance.sina.com.cn/a.shtml"], "newsbot: error:"),
+        ([SEED_URL, "--html", "/nonexistent/page.html"], "newsbot: error: no such file"),
+    ],
+)
+def test_fetch_refusals_are_one_line_and_write_nothing(tmp_path, args, message):
+    result = newsbot("fetch", *args, "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.md"))
+
+
+def test_fetch_saved_page_without_article_refuses(tmp_path):
+    page = tmp_path / "list.html"
+    page.write_text("<html><head><title>新浪财经</title></head><body><ul><li>x</li></ul></body></html>")
+    result = newsbot("fetch", SEED_URL, "--html", str(page), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("newsbot: error:")
+    assert not list((tmp_path).rglob("*.md"))
