@@ -35,6 +35,9 @@ LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
     "newsbot.middlewares.saved_page.SavedPageMiddleware": 50,
+    "newsbot.middlewares.record.WarcRecorderMiddleware": 940,
+    "newsbot.middlewares.snapshot.SnapshotMiddleware": 950,
+    "newsbot.middlewares.replay.WarcReplayMiddleware": 960,
 }
 
 EXTENSIONS = {
@@ -48,4 +51,5 @@ ITEM_PIPELINES = {
 }
 
 NEWSBOT_OUTPUT_DIR = "output"
+NEWSBOT_NEAR_DUPLICATE_DISTANCE = 3
 NEWSBOT_PLACEHOLDER_IMAGE = "https://picsum.photos/400/300?random={n}"
