@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
+SHARED ?= ../shared
 
 .PHONY: crawl test lint bench fixtures clean
 
@@ -17,7 +18,10 @@ crawl: $(BIN)/newsbot
 
 test: $(BIN)/newsbot
 	$(BIN)/ruff check newsbot tests bench
-	$(BIN)/pytest $(ARGS)
+	rm -rf build/pytest
+	$(BIN)/pytest --basetemp=build/pytest $(ARGS)
+	$(BIN)/python tests/collect_posts.py build/pytest build/test-posts
+	bash $(SHARED)/tools/hexo_build.sh build/test-posts
 
 bench: $(BIN)/newsbot
 	$(BIN)/python bench/dedupe.py
