@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from newsbot.fingerprint import hamming
+from newsbot.index import ArchiveIndex, Entry, band_values, index_path, to_signed, to_unsigned
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def entry(number: int, simhash: int | None = None, body_hash: str | None = None) -> Entry:
+    return Entry(
+        key=f"sina:doc{number:08d}",
+        path=f"sina/2022/01/doc{number:08d}.md",
+        url=f"https://finance.sina.com.cn/roll/2022-01-21/doc-doc{number:08d}.shtml",
+        body_hash=body_hash or f"{number:032x}",
+        simhash=random.Random(number).getrandbits(64) if simhash is None else simhash,
+        published="2022-01-21T08:15:00+08:00",
+    )
+
+
+def flip(value: int, *bits: int) -> int:
+    for bit in bits:
+        value ^= 1 << bit
+    return value
+
+
+def test_signed_storage_round_trips_every_64_bit_value():
+    for value in (0, 1, 2**63 - 1, 2**63, 2**64 - 1):
+        assert -(2**63) <= to_signed(value) < 2**63
+        assert to_unsigned(to_signed(value)) == value
+
+
+def test_bands_cover_all_64_bits():
+    value = random.Random(1).getrandbits(64)
+    for bands in (1, 4, 5, 13):
+        values = band_values(value, bands)
+        widths = [64 // bands + (band < 64 % bands) for band in range(bands)]
+        rebuilt = 0
+        for part, start in zip(values, [sum(widths[:i]) for i in range(bands)], strict=True):
+            rebuilt |= part << start
+        assert rebuilt == value
+
+
+def test_index_lives_in_the_output_folder_in_wal_mode(tmp_path):
+    ArchiveIndex(tmp_path).close()
+    path = index_path(tmp_path)
+    assert path == tmp_path / ".newsbot" / "index.sqlite3"
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_record_get_knows_and_persistence_across_reopen(tmp_path):
+    stored = entry(1, simhash=2**64 - 5)
+    with ArchiveIndex(tmp_path) as index:
+        assert not index.knows(stored.key)
+        index.record(stored)
+    with ArchiveIndex(tmp_path) as index:
+        assert index.knows(stored.key)
+        assert index.get(stored.key) == stored
+        assert index.get("sina:missing") is None
+        assert len(index) == 1
+
+
+def test_record_replaces_an_entry_and_its_bands(tmp_path):
+    first = entry(1, simhash=0)
+    changed = replace(first, body_hash="f" * 32, simhash=2**64 - 1)
+    with ArchiveIndex(tmp_path) as index:
+        index.record(first)
+        index.record(changed)
+        assert index.get(first.key) == changed
+        assert index.find_near(0, 3) == []
+        assert index.find_near(2**64 - 1, 0) == [changed]
+        assert index.find_exact(first.body_hash) is None
+        assert len(index) == 1
+
+
+def test_find_exact_by_body_hash(tmp_path):
+    with ArchiveIndex(tmp_path) as index:
+        index.record(entry(1, body_hash="a" * 32))
+        index.record(entry(2, body_hash="b" * 32))
+        assert index.find_exact("b" * 32).key == "sina:doc00000002"
+        assert index.find_exact("c" * 32) is None
+
+
+def test_find_near_returns_every_entry_within_the_distance_and_none_beyond(tmp_path):
+    base = random.Random("near").getrandbits(64)
+    with ArchiveIndex(tmp_path, distance=3) as index:
+        for number in range(200):
+            index.record(entry(number))
+        index.record(entry(1001, simhash=flip(base, 0, 17, 40)))
+        index.record(entry(1002, simhash=flip(base, 5)))
+        index.record(entry(1003, simhash=flip(base, 1, 2, 3, 60)))
+        found = index.find_near(base, 3)
+        assert [item.key for item in found] == ["sina:doc00001002", "sina:doc00001001"]
+        assert [item.key for item in index.find_near(base, 1)] == ["sina:doc00001002"]
+        with pytest.raises(ValueError, match="up to 3"):
+            index.find_near(base, 4)
+
+
+def test_a_wider_distance_re_bands_the_stored_entries(tmp_path):
+    base = random.Random("wider").getrandbits(64)
+    with ArchiveIndex(tmp_path, distance=2) as index:
+        index.record(entry(1, simhash=flip(base, 0, 16, 32, 48, 63)))
+    with ArchiveIndex(tmp_path) as index:
+        assert index.distance == 2
+    with ArchiveIndex(tmp_path, distance=5) as index:
+        assert index.distance == 5
+        assert [item.key for item in index.find_near(base, 5)] == ["sina:doc00000001"]
+
+
+def test_alias_makes_another_key_known_and_resolves_to_the_article(tmp_path):
+    stored = entry(1)
+    with ArchiveIndex(tmp_path) as index:
+        index.record(stored)
+        index.alias("url:0123456789abcdef", stored.key)
+        index.alias("url:fedcba9876543210", "url:0123456789abcdef")
+    with ArchiveIndex(tmp_path) as index:
+        assert index.knows("url:0123456789abcdef")
+        assert index.get("url:0123456789abcdef") == stored
+        assert index.get("url:fedcba9876543210") == stored
+        assert len(index) == 1
+
+
+def test_rebuild_equals_what_was_recorded(tmp_path):
+    recorded = [entry(number) for number in range(50)]
+    with ArchiveIndex(tmp_path / "a") as index:
+        for item in recorded:
+            index.record(item)
+        index.alias("url:0123456789abcdef", recorded[3].key)
+        index.alias("url:1111111111111111", recorded[4].key)
+        assert index.rebuild(reversed(recorded[:40])) == 40
+        assert list(index.entries()) == recorded[:40]
+        assert index.knows("url:0123456789abcdef")
+        index.rebuild(recorded[5:])
+        assert not index.knows("url:0123456789abcdef")
+        assert index.find_near(recorded[45].simhash, 0) == [recorded[45]]
+        assert index.find_near(recorded[1].simhash, 0) == []
+
+
+def test_two_connections_writing_at_once_lose_nothing(tmp_path):
+    ArchiveIndex(tmp_path).close()
+
+    def write(offset: int) -> None:
+        with ArchiveIndex(tmp_path) as index:
+            for number in range(offset, offset + 300):
+                index.record(entry(number))
+                index.knows(entry(number + 1).key)
+
+    threads = [threading.Thread(target=write, args=(offset,)) for offset in (0, 1000)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with ArchiveIndex(tmp_path) as index:
+        assert len(index) == 600
+        assert index.get(entry(1299).key) == entry(1299)
+
+
+WRITER = """
+import sys
+from newsbot.index import ArchiveIndex, Entry
+index = ArchiveIndex(sys.argv[1])
+number = 0
+while True:
+    index.record(Entry(f"url:{number:016x}", f"x/2022/01/{number:016x}.md", "https://example.com/", "0" * 32,
+                       number * 0x9E3779B97F4A7C15 % 2**64, "2022-01-21T00:00:00+00:00"))
+    print(number, flush=True)
+    number += 1
+"""
+
+
+def test_a_writer_killed_mid_run_leaves_a_sound_index_with_every_acknowledged_entry(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    acknowledged = -1
+    deadline = time.monotonic() + 60
+    while acknowledged < 500 and time.monotonic() < deadline:
+        acknowledged = int(process.stdout.readline())
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert acknowledged >= 500
+    with sqlite3.connect(index_path(tmp_path)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with ArchiveIndex(tmp_path) as index:
+        count = len(index)
+        assert count >= acknowledged + 1
+        assert all(index.knows(f"url:{number:016x}") for number in range(count))
+        last = index.get(f"url:{count - 1:016x}")
+        assert index.find_near(last.simhash, 0) == [last]
+        assert hamming(last.simhash, (count - 1) * 0x9E3779B97F4A7C15 % 2**64) == 0
