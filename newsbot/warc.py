@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from scrapy.utils.response import response_status_message
 from w3lib.url import canonicalize_url
@@ -192,7 +192,7 @@ def read_response(ref: RecordRef) -> Recorded:
 
 
 class WarcFile:
-    """Append records to a WARC/1.1 file, each gzipped alone, written in one call and synced."""
+    """Append records to a WARC/1.1 file, each gzipped alone, an exchange written in one call."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -220,18 +220,21 @@ class WarcFile:
         body: bytes,
         ip_address: str | None = None,
     ) -> None:
-        """A response record and its request record, for ``url`` as the crawl knew it."""
+        """A response record and its request record, for ``url`` as the crawl knew it (less any fragment)."""
+        url = urldefrag(url).url
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        if not any(name.lower() == "host" for name, _ in request_headers):
+            request_headers = [("Host", parts.netloc), *request_headers]
+        fields = {"WARC-Warcinfo-ID": self._warcinfo_id} if self._warcinfo_id else {}
         request = self._writer.create_warc_record(
             url,
             "request",
             payload=io.BytesIO(request_body),
             length=len(request_body),
+            warc_headers_dict=fields,
             http_headers=StatusAndHeaders(
-                f"{method} {target} HTTP/1.1",
-                [("Host", parts.netloc), *request_headers],
-                is_http_request=True,
+                f"{method} {target} HTTP/1.1", request_headers, is_http_request=True
             ),
         )
         response = self._writer.create_warc_record(
@@ -239,7 +242,7 @@ class WarcFile:
             "response",
             payload=io.BytesIO(body),
             length=len(body),
-            warc_headers_dict={"WARC-IP-Address": ip_address} if ip_address else None,
+            warc_headers_dict={**fields, "WARC-IP-Address": ip_address} if ip_address else fields,
             http_headers=StatusAndHeaders(
                 response_status_message(status), payload_headers(response_headers, body), protocol="HTTP/1.1"
             ),
@@ -248,12 +251,14 @@ class WarcFile:
         self._commit()
 
     def _commit(self) -> None:
+        """Hand the buffered records to the OS in one append, so a killed process leaves whole records."""
         data = memoryview(self._buffer.getvalue())
         self._buffer.seek(0)
         self._buffer.truncate()
         while data:
             data = data[os.write(self._fd, data) :]
-        os.fsync(self._fd)
 
     def close(self) -> None:
+        """Sync the file to disk and close it."""
+        os.fsync(self._fd)
         os.close(self._fd)

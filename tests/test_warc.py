@@ -2,6 +2,7 @@ import gzip
 import http.server
 import shutil
 import subprocess
+import sys
 import threading
 import zlib
 
@@ -57,6 +58,47 @@ def test_exchange_is_a_response_and_a_request_record_under_the_original_url(tmp_
     assert request.rec_headers.get_header("WARC-Concurrent-To") == response.rec_headers.get_header(
         "WARC-Record-ID"
     )
+
+
+def test_records_carry_valid_digests_and_name_their_warcinfo(tmp_path):
+    path = tmp_path / "a.warc.gz"
+    record(path, ("http://a.example/p#section", 200, [("Content-Type", "text/html")], PAGE))
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", "-v", str(path)], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout
+    assert check.stdout.count("digest pass") == 3
+    with open(path, "rb") as stream:
+        info, *exchange = list(ArchiveIterator(stream))
+    info_id = info.rec_headers.get_header("WARC-Record-ID")
+    for item in exchange:
+        assert item.rec_headers.get_header("WARC-Warcinfo-ID") == info_id
+        assert item.rec_headers.get_header("WARC-Target-URI") == "http://a.example/p"
+        assert item.rec_headers.get_header("WARC-Payload-Digest").startswith("sha1:")
+
+
+def test_a_host_header_the_request_had_is_not_doubled(tmp_path):
+    path = tmp_path / "a.warc.gz"
+    warc = WarcFile(path)
+    warc.write_exchange("http://a.example/", "GET", [("Host", "a.example")], b"", 200, [], b"x")
+    warc.close()
+    with open(path, "rb") as stream:
+        request = next(r for r in ArchiveIterator(stream) if r.rec_type == "request")
+    assert [name for name, _ in request.http_headers.headers] == ["Host"]
+
+
+def test_interleaved_runs_in_one_file_keep_their_own_responses(tmp_path):
+    path = tmp_path / "a.warc.gz"
+    first, second = WarcFile(path), WarcFile(path)
+    first.write_warcinfo({"newsbot-spider": "one"})
+    second.write_warcinfo({"newsbot-spider": "two"})
+    first.write_exchange("http://a.example/1", "GET", [], b"", 200, [], b"1")
+    second.write_exchange("http://a.example/2", "GET", [], b"", 200, [], b"2")
+    first.close()
+    second.close()
+    one, two = read_runs([str(path)])
+    assert (one.spider, list(one.responses)) == ("one", [url_key("http://a.example/1")])
+    assert (two.spider, list(two.responses)) == ("two", [url_key("http://a.example/2")])
 
 
 def test_each_record_is_its_own_gzip_member(tmp_path):
