@@ -368,3 +368,12 @@ def test_page_without_body_or_title_is_refused(site: str):
         module.extract("<html><head><title>列表</title></head><body><ul><li>a</li></ul></body></html>", url)
     with pytest.raises(NotAnArticle):
         module.extract("", url)
+
+
+@pytest.mark.parametrize("site", ["stcn", "hexun", "sohu"])
+def test_editor_named_only_by_a_script_is_not_taken(site: str):
+    page = next(page for page in PAGES_BY_SITE if page.site == site)
+    html = decode_html((PAGES / page.file).read_bytes(), None)
+    assert "</body>" in html
+    html = re.sub(r"责任编辑", "编者", html).replace("</body>", '<script>var line = "责任编辑：脚本";</script></body>')
+    assert site_for_url(page.url).extract(html, page.url).editor is None

@@ -32,6 +32,9 @@ SITE_MODULES = (
     "newsbot.sites.mingridapan",
 )
 
+# An element whose own text names the editor, outside scripts that write such lines.
+EDITOR_LINE = '//*[not(self::script or self::style)][contains(text(), "责任编辑")]'
+
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 _LABEL_END = re.compile(r"\s{2,}|[|｜【】\[\]()（）]|(?:来源|作者|编辑|责任编辑|责编|时间|发布时间)\s*[:：]")
 

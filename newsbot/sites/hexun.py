@@ -6,6 +6,7 @@ import re
 
 from newsbot.dates import parse_datetime
 from newsbot.sites import (
+    EDITOR_LINE,
     after_label,
     body_html,
     first_text,
@@ -59,7 +60,7 @@ def extract(html: str, url: str) -> Extracted:
     doc = parse_page(html)
     title = first_text(doc, _TITLES) or title_before(first_text(doc, ["//title"]), "-")
     published = meta_content(doc, "article:published_time") or first_text(doc, _TIMES)
-    editor = first_text(doc, ['//*[contains(text(), "责任编辑")]'])
+    editor = first_text(doc, [EDITOR_LINE])
     return Extracted(
         title=require_title(title),
         body_html=body_html(doc, _BODIES),

@@ -6,6 +6,7 @@ import re
 
 from newsbot.dates import parse_datetime
 from newsbot.sites import (
+    EDITOR_LINE,
     after_label,
     body_html,
     first_text,
@@ -63,5 +64,5 @@ def extract(html: str, url: str) -> Extracted:
         body_html=body_html(doc, _BODIES),
         published=parse_datetime(published) if published else None,
         outlet=after_label(info, "来源"),
-        editor=after_label(first_text(doc, ['//*[contains(text(), "责任编辑")]']), "责任编辑"),
+        editor=after_label(first_text(doc, [EDITOR_LINE]), "责任编辑"),
     )
