@@ -15,7 +15,7 @@ from lxml import etree
 
 from newsbot.body import parse_fragment
 
-SHINGLE = 3
+SHINGLE = 2
 BITS = 64
 _CHUNK = 1024
 _INVISIBLE = ("script", "style", "noscript", "template")

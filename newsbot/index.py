@@ -3,14 +3,15 @@
 One SQLite file in WAL mode at ``<output>/.newsbot/index.sqlite3``. Every write is one short
 ``BEGIN IMMEDIATE`` transaction, so a crawl killed at any moment leaves the last committed state and two
 crawls sharing a folder wait for each other (``busy_timeout``) instead of failing. Near-duplicate lookup
-splits the 64-bit SimHash into ``distance + 1`` bands, each an indexed row: two hashes within
-``distance`` bits agree on at least one band, so a query reads a few B-tree pages, whatever the archive size.
+cuts the 64-bit SimHash into four 16-bit bands, each an indexed row: two hashes within ``d`` bits differ in
+at most ``d // 4`` bits of some band, so a query probes each band's value and its neighbours within that
+radius (17 probes a band for ``d`` up to 7), each a B-tree seek.
 The posts stay the source of truth; ``rebuild`` refills the index from them.
 """
 
 from __future__ import annotations
 
-import logging
+import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,24 +19,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsbot.fingerprint import BITS, hamming
-from newsbot.settings import NEWSBOT_NEAR_DUPLICATE_DISTANCE
-
-logger = logging.getLogger(__name__)
 
 INDEX_DIR = ".newsbot"
 INDEX_FILE = "index.sqlite3"
-SCHEMA_VERSION = "1"
+BANDS = 4
+BAND_BITS = 16
 BUSY_TIMEOUT = 60.0
 
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, path TEXT NOT NULL, url TEXT NOT NULL,"
     " body_hash TEXT NOT NULL, simhash INTEGER NOT NULL, published TEXT NOT NULL) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS entries_body_hash ON entries (body_hash)",
     "CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL, value INTEGER NOT NULL, key TEXT NOT NULL,"
-    " PRIMARY KEY (band, value, key)) WITHOUT ROWID",
+    " simhash INTEGER NOT NULL, PRIMARY KEY (band, value, key)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID",
 )
+_PROBES_PER_QUERY = 500
 _COLUMNS = "key, path, url, body_hash, simhash, published"
 
 
@@ -62,16 +61,20 @@ def to_unsigned(value: int) -> int:
     return value & ((1 << BITS) - 1)
 
 
-def band_values(simhash: int, bands: int) -> list[int]:
-    """``simhash`` cut into ``bands`` runs of (nearly) equal bit width, lowest bits first."""
+def band_values(simhash: int) -> list[int]:
+    """``simhash`` cut into ``BANDS`` runs of ``BAND_BITS`` bits, lowest bits first."""
     value = to_unsigned(simhash)
-    values = []
-    start = 0
-    for band in range(bands):
-        width = BITS // bands + (band < BITS % bands)
-        values.append((value >> start) & ((1 << width) - 1))
-        start += width
-    return values
+    return [(value >> (band * BAND_BITS)) & ((1 << BAND_BITS) - 1) for band in range(BANDS)]
+
+
+def band_probes(simhash: int, radius: int) -> list[list[int]]:
+    """Per band, every value within ``radius`` bits of ``simhash``'s value in that band."""
+    flips = [
+        sum(1 << bit for bit in bits)
+        for size in range(min(radius, BAND_BITS) + 1)
+        for bits in itertools.combinations(range(BAND_BITS), size)
+    ]
+    return [[value ^ flip for flip in flips] for value in band_values(simhash)]
 
 
 def index_path(output_dir: Path) -> Path:
@@ -85,9 +88,9 @@ def _entry(row: tuple) -> Entry:
 
 
 class ArchiveIndex:
-    """The persistent index of one output folder; ``distance`` is the widest near-duplicate query it serves."""
+    """The persistent index of one output folder."""
 
-    def __init__(self, output_dir: Path | str, distance: int | None = None) -> None:
+    def __init__(self, output_dir: Path | str) -> None:
         self.path = index_path(Path(output_dir))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.connection: sqlite3.Connection | None = sqlite3.connect(
@@ -98,30 +101,11 @@ class ArchiveIndex:
         with self._write() as db:
             for statement in _SCHEMA:
                 db.execute(statement)
-            self.bands = self._prepare_bands(db, distance)
-
-    def _prepare_bands(self, db: sqlite3.Connection, distance: int | None) -> int:
-        row = db.execute("SELECT value FROM meta WHERE name = 'bands'").fetchone()
-        stored = int(row[0]) if row else None
-        wanted = (distance if distance is not None else NEWSBOT_NEAR_DUPLICATE_DISTANCE) + 1
-        if stored is not None and (distance is None or wanted <= stored):
-            return stored
-        if wanted > BITS:
-            raise ValueError(f"near-duplicate distance {wanted - 1} is wider than a {BITS}-bit hash")
-        if stored is not None:
-            logger.info("re-banding the index for near-duplicate distance %d", wanted - 1)
-        db.execute("DELETE FROM bands")
-        rows = db.execute("SELECT key, simhash FROM entries")
-        db.executemany("INSERT INTO bands VALUES (?, ?, ?)", self._band_rows(rows, wanted))
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('bands', ?)", (str(wanted),))
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        return wanted
 
     @staticmethod
-    def _band_rows(pairs: Iterable[tuple[str, int]], bands: int) -> Iterator[tuple[int, int, str]]:
-        for key, simhash in pairs:
-            for band, value in enumerate(band_values(simhash, bands)):
-                yield band, value, key
+    def _band_rows(key: str, simhash: int) -> Iterator[tuple[int, int, str, int]]:
+        for band, value in enumerate(band_values(simhash)):
+            yield band, value, key, to_signed(simhash)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -138,11 +122,6 @@ class ArchiveIndex:
         if self.connection is None:
             raise RuntimeError(f"the index {self.path} is closed")
         return self.connection
-
-    @property
-    def distance(self) -> int:
-        """The widest Hamming distance ``find_near`` answers."""
-        return self.bands - 1
 
     def knows(self, key: str) -> bool:
         """Whether ``key`` is stored or is another URL's key of a stored article."""
@@ -178,31 +157,33 @@ class ArchiveIndex:
 
     def find_near(self, simhash: int, distance: int) -> list[Entry]:
         """Stored entries within ``distance`` bits of ``simhash``, nearest first."""
-        if distance > self.distance:
-            raise ValueError(f"the index answers distances up to {self.distance}, not {distance}")
-        values = band_values(simhash, self.bands)
-        pairs = " OR ".join("(band = ? AND value = ?)" for _ in values)
-        parameters = [item for pair in enumerate(values) for item in pair]
-        rows = self._db().execute(
-            f"SELECT {_COLUMNS} FROM entries WHERE key IN (SELECT key FROM bands WHERE {pairs})", parameters
-        )
-        found = [(hamming(simhash, entry.simhash), entry.key, entry) for entry in map(_entry, rows)]
-        return [entry for gap, _, entry in sorted(found) if gap <= distance]
+        db = self._db()
+        found: dict[str, int] = {}
+        for band, values in enumerate(band_probes(simhash, distance // BANDS)):
+            for start in range(0, len(values), _PROBES_PER_QUERY):
+                chunk = values[start : start + _PROBES_PER_QUERY]
+                rows = db.execute(
+                    f"SELECT key, simhash FROM bands WHERE band = ? AND value IN ({', '.join('?' * len(chunk))})",
+                    (band, *chunk),
+                )
+                for key, stored in rows:
+                    if (gap := hamming(simhash, stored)) <= distance:
+                        found[key] = gap
+        return [self.get(key) for key in sorted(found, key=lambda key: (found[key], key))]
 
     def _insert(self, db: sqlite3.Connection, entry: Entry) -> None:
         previous = db.execute("SELECT simhash FROM entries WHERE key = ?", (entry.key,)).fetchone()
         if previous is not None:
             db.executemany(
                 "DELETE FROM bands WHERE band = ? AND value = ? AND key = ?",
-                self._band_rows([(entry.key, previous[0])], self.bands),
+                [row[:3] for row in self._band_rows(entry.key, previous[0])],
             )
         db.execute(
             f"INSERT OR REPLACE INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
             (entry.key, entry.path, entry.url, entry.body_hash, to_signed(entry.simhash), entry.published),
         )
         db.executemany(
-            "INSERT OR IGNORE INTO bands VALUES (?, ?, ?)",
-            self._band_rows([(entry.key, entry.simhash)], self.bands),
+            "INSERT OR REPLACE INTO bands VALUES (?, ?, ?, ?)", self._band_rows(entry.key, entry.simhash)
         )
         db.execute("DELETE FROM aliases WHERE alias = ?", (entry.key,))
 

@@ -11,10 +11,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 from newsbot.fingerprint import hamming
-from newsbot.index import ArchiveIndex, Entry, band_values, index_path, to_signed, to_unsigned
+from newsbot.index import ArchiveIndex, Entry, band_probes, band_values, index_path, to_signed, to_unsigned
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,13 +42,14 @@ def test_signed_storage_round_trips_every_64_bit_value():
 
 def test_bands_cover_all_64_bits():
     value = random.Random(1).getrandbits(64)
-    for bands in (1, 4, 5, 13):
-        values = band_values(value, bands)
-        widths = [64 // bands + (band < 64 % bands) for band in range(bands)]
-        rebuilt = 0
-        for part, start in zip(values, [sum(widths[:i]) for i in range(bands)], strict=True):
-            rebuilt |= part << start
-        assert rebuilt == value
+    assert sum(part << (16 * band) for band, part in enumerate(band_values(value))) == value
+
+
+def test_band_probes_reach_every_value_within_the_radius():
+    probes = band_probes(0, 1)
+    assert len(probes) == 4
+    assert all(sorted(values) == sorted([0] + [1 << bit for bit in range(16)]) for values in probes)
+    assert len(band_probes(0, 2)[0]) == 1 + 16 + 120
 
 
 def test_index_lives_in_the_output_folder_in_wal_mode(tmp_path):
@@ -96,7 +95,7 @@ def test_find_exact_by_body_hash(tmp_path):
 
 def test_find_near_returns_every_entry_within_the_distance_and_none_beyond(tmp_path):
     base = random.Random("near").getrandbits(64)
-    with ArchiveIndex(tmp_path, distance=3) as index:
+    with ArchiveIndex(tmp_path) as index:
         for number in range(200):
             index.record(entry(number))
         index.record(entry(1001, simhash=flip(base, 0, 17, 40)))
@@ -105,19 +104,17 @@ def test_find_near_returns_every_entry_within_the_distance_and_none_beyond(tmp_p
         found = index.find_near(base, 3)
         assert [item.key for item in found] == ["sina:doc00001002", "sina:doc00001001"]
         assert [item.key for item in index.find_near(base, 1)] == ["sina:doc00001002"]
-        with pytest.raises(ValueError, match="up to 3"):
-            index.find_near(base, 4)
+        assert [item.key for item in index.find_near(base, 4)][2] == "sina:doc00001003"
 
 
-def test_a_wider_distance_re_bands_the_stored_entries(tmp_path):
-    base = random.Random("wider").getrandbits(64)
-    with ArchiveIndex(tmp_path, distance=2) as index:
-        index.record(entry(1, simhash=flip(base, 0, 16, 32, 48, 63)))
+def test_find_near_answers_wide_distances_by_probing_neighbour_band_values(tmp_path):
+    base = random.Random("wide").getrandbits(64)
     with ArchiveIndex(tmp_path) as index:
-        assert index.distance == 2
-    with ArchiveIndex(tmp_path, distance=5) as index:
-        assert index.distance == 5
-        assert [item.key for item in index.find_near(base, 5)] == ["sina:doc00000001"]
+        index.record(entry(1, simhash=flip(base, 0, 1, 16, 17, 32, 33, 48, 49)))
+        index.record(entry(2, simhash=flip(base, 0, 1, 2, 16, 17, 18, 32, 33, 34, 48, 49, 50)))
+        assert index.find_near(base, 7) == []
+        assert [item.key for item in index.find_near(base, 8)] == ["sina:doc00000001"]
+        assert [item.key for item in index.find_near(base, 12)] == ["sina:doc00000001", "sina:doc00000002"]
 
 
 def test_alias_makes_another_key_known_and_resolves_to_the_article(tmp_path):
