@@ -18,8 +18,22 @@ from charset_normalizer import from_bytes
 SNIFF_BYTES = 4096
 GB_SUPERSET = "gb18030"
 _GB_FAMILY = frozenset(
-    {"gb2312", "gb-2312", "gb-2312-80", "csgb2312", "euc-cn", "euccn", "gbk", "x-gbk", "cp936", "ms936",
-     "windows-936", "chinese", "iso-ir-58", "gb18030"}
+    {
+        "gb2312",
+        "gb-2312",
+        "gb-2312-80",
+        "csgb2312",
+        "euc-cn",
+        "euccn",
+        "gbk",
+        "x-gbk",
+        "cp936",
+        "ms936",
+        "windows-936",
+        "chinese",
+        "iso-ir-58",
+        "gb18030",
+    }
 )
 # Server defaults that say nothing of the page: any byte sequence fits them.
 _WEAK = frozenset({"latin-1", "iso8859-1", "cp1252", "ascii"})

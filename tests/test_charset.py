@@ -12,7 +12,9 @@ TEXT = "新浪财经：上海市委书记李强 推动科技—产业—金融�
 
 
 def page(charset: str, text: str = TEXT) -> str:
-    return f'<html><head><meta charset="{charset}"><title>{text}</title></head><body><p>{text}</p></body></html>'
+    return (
+        f'<html><head><meta charset="{charset}"><title>{text}</title></head><body><p>{text}</p></body></html>'
+    )
 
 
 @pytest.mark.parametrize(
@@ -98,7 +100,10 @@ REAL_PAGES = [
     ("sina_list/www.sina.com.cn_homepage_2015-05-21_gb2312.html", "新浪首页"),
     ("sohu_business/cwced_business.sohu.com_20041021_n222611364_gbk.html", "民间资本成投资活动的主体"),
     ("qq_finance/gne_finance.qq.com_lengjing_2.html", "棱镜|数据业大整顿"),
-    ("people_finance/magichtml_finance.people.com.cn_2024-0510_c1004-40232587.html", "在新时代中部地区崛起中争先出彩"),
+    (
+        "people_finance/magichtml_finance.people.com.cn_2024-0510_c1004-40232587.html",
+        "在新时代中部地区崛起中争先出彩",
+    ),
     ("sina/gne_news_2019-09-07_doc-iicezzrq4076655.html", "最强“中国芯”本月商用"),
 ]
 

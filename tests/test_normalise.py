@@ -89,7 +89,9 @@ def assert_safe_body(text: str) -> None:
     assert not root.xpath(".//script")
     for element in root.iter(etree.Element):
         assert not [name for name in element.attrib if name.lower().startswith("on")]
-        assert not [value for value in element.attrib.values() if "javascript:" in "".join(value.split()).lower()]
+        assert not [
+            value for value in element.attrib.values() if "javascript:" in "".join(value.split()).lower()
+        ]
 
 
 @pytest.mark.parametrize("title", HOSTILE_TITLES)
@@ -184,6 +186,9 @@ def test_hexo_builds_every_hostile_post(tmp_path):
         text = post_text(article(title=title or f"标题 {number}", body=body or "<p>正文</p>"))
         (posts / f"hostile-{number}.md").write_text(text, encoding="utf-8")
     build = subprocess.run(
-        ["bash", str(SHARED / "tools" / "hexo_build.sh"), str(posts)], capture_output=True, text=True, timeout=900
+        ["bash", str(SHARED / "tools" / "hexo_build.sh"), str(posts)],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert build.returncode == 0, build.stdout + build.stderr

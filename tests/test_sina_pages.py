@@ -233,7 +233,9 @@ def test_page_makes_a_valid_post(page, tmp_path):
     written = tmp_path / "post.md"
     written.write_text(text, encoding="utf-8")
     check = subprocess.run(
-        [sys.executable, str(SHARED / "tools" / "check_post.py"), str(written)], capture_output=True, text=True
+        [sys.executable, str(SHARED / "tools" / "check_post.py"), str(written)],
+        capture_output=True,
+        text=True,
     )
     assert check.returncode == 0, check.stdout
 
@@ -249,7 +251,10 @@ def test_hexo_builds_every_sina_post(tmp_path):
         name = page.file.removesuffix(".html") + ".md"
         (posts / name).write_text(post_from_file(PAGES / "sina" / page.file, page.url), encoding="utf-8")
     build = subprocess.run(
-        ["bash", str(SHARED / "tools" / "hexo_build.sh"), str(posts)], capture_output=True, text=True, timeout=900
+        ["bash", str(SHARED / "tools" / "hexo_build.sh"), str(posts)],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert build.returncode == 0, build.stdout + build.stderr
 
@@ -291,9 +296,15 @@ def test_2005_page_body_is_the_article_cell():
     [
         ("https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml", "ikyamrmz6500542"),
         ("https://finance.sina.cn/2022-01-21/detail-ikyamrmz6500542.d.html", "ikyamrmz6500542"),
-        ("https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml?from=x#top", "ikyamrmz6500542"),
+        (
+            "https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml?from=x#top",
+            "ikyamrmz6500542",
+        ),
         ("http://k.sina.com.cn/article_3057540037_b63e5bc502000bg5u.html", "b63e5bc502000bg5u"),
-        ("http://t.cj.sina.com.cn/articles/view/6479293414/182322be600100i6z0?cre=tianyi", "182322be600100i6z0"),
+        (
+            "http://t.cj.sina.com.cn/articles/view/6479293414/182322be600100i6z0?cre=tianyi",
+            "182322be600100i6z0",
+        ),
         ("http://chanye.finance.sina.com.cn/sm/2005-03-21/244339.shtml", "244339"),
         ("http://ent.sina.com.cn/y/2009-11-09/13482762951.shtml", "13482762951"),
         ("https://finance.sina.com.cn/china/", None),
@@ -309,10 +320,19 @@ def test_doc_id(url, expected):
     ("url", "expected"),
     [
         (SEED_URL, ("金融", "新浪财经", "新浪财经－国內")),
-        ("https://finance.sina.com.cn/world/2022-01-21/doc-iabc.shtml", ("金融", "新浪财经", "新浪财经－国际")),
-        ("https://finance.sina.com.cn/stock/usstock/c/doc-iabc.shtml", ("金融", "新浪财经", "新浪财经－美股")),
+        (
+            "https://finance.sina.com.cn/world/2022-01-21/doc-iabc.shtml",
+            ("金融", "新浪财经", "新浪财经－国际"),
+        ),
+        (
+            "https://finance.sina.com.cn/stock/usstock/c/doc-iabc.shtml",
+            ("金融", "新浪财经", "新浪财经－美股"),
+        ),
         ("https://finance.sina.com.cn/fund/2022/doc-iabc.shtml", ("金融", "新浪财经", "新浪财经－基金")),
-        ("https://finance.sina.cn/china/gncj/2022-01-21/detail-iabc.d.html", ("金融", "新浪财经", "新浪财经－国內")),
+        (
+            "https://finance.sina.cn/china/gncj/2022-01-21/detail-iabc.d.html",
+            ("金融", "新浪财经", "新浪财经－国內"),
+        ),
         ("https://finance.sina.com.cn/other/doc-iabc.shtml", ("金融", "新浪财经", "新浪财经－财经")),
         ("http://t.cj.sina.com.cn/articles/view/1/2", ("金融", "新浪财经", "新浪财经－财经头条")),
         ("https://news.sina.com.cn/w/2018-09-28/doc-iabc.shtml", ("新闻", "新浪新闻", "新浪新闻－国际")),
@@ -327,7 +347,12 @@ def test_categories(url, expected):
 
 @pytest.mark.parametrize(
     "url",
-    ["https://finance.sina.com.cn/a.shtml", "https://k.sina.com.cn/a.html", "https://finance.sina.cn/a", "https://sina.cn/"],
+    [
+        "https://finance.sina.com.cn/a.shtml",
+        "https://k.sina.com.cn/a.html",
+        "https://finance.sina.cn/a",
+        "https://sina.cn/",
+    ],
 )
 def test_hosts(url):
     assert site_for_url(url) is sina

@@ -13,9 +13,11 @@ from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
+from lxml.cssselect import CSSSelector
 
-from newsbot.body import inner_html
+from newsbot.body import has_text, inner_html
 from newsbot.dates import parse_datetime
+from newsbot.sites import first_text, meta_content, parse_page, text_of, title_before, url_host
 from newsbot.sites.base import FINANCE, Categories, Extracted, NotAnArticle
 from newsbot.sources import sina_finance
 
@@ -63,31 +65,28 @@ PORTAL_CHANNELS = {
 }
 PORTAL_DEFAULT_CHANNEL = "综合"
 
-TITLE_SELECTORS = ("h1.main-title", "h1#artibodyTitle", "h1.art_tit_h1")
+
+def _xpaths(*selectors: str) -> tuple[str, ...]:
+    return tuple(CSSSelector(selector).path for selector in selectors)
+
+
+TITLE_XPATHS = _xpaths("h1.main-title", "h1#artibodyTitle", "h1.art_tit_h1")
 BODY_XPATHS = (
-    "//*[@id='artibody']",
-    "//div[@id='article']",
-    "//section[contains(concat(' ', normalize-space(@class), ' '), ' art_content ')]",
+    *_xpaths("#artibody", "div#article", "section.art_content"),
     "//td[@class='l17'][not(.//td[@class='l17'])]",
 )
-DATE_SELECTORS = ("span.date", "#pub_date", ".time-source", "time.weibo_time")
-OUTLET_SELECTORS = ("meta[name='mediaid']", ".source", "#media_name", ".weibo_user")
-EDITOR_SELECTORS = ("p.article-editor", "p.show_author")
+DATE_XPATHS = _xpaths("span.date", "#pub_date", ".time-source", "time.weibo_time")
+OUTLET_XPATHS = _xpaths(".source", "#media_name", ".weibo_user")
+EDITOR_XPATHS = _xpaths("p.article-editor", "p.show_author")
 
 _DOC_ID = re.compile(r"/(?:doc|detail)-(i[a-z0-9]+)(?:\.d)?\.s?html?$")
 _KANDIAN_ID = re.compile(r"/article_\d+_([0-9a-z]+)\.s?html?$")
 _CJ_ID = re.compile(r"/articles/view/\d+/([0-9a-z]+)/?$")
 _OLD_ID = re.compile(r"/(\d{5,})\.s?html?$")
-_TITLE_CUT = re.compile(r"[_|]")
 _PUBLISHED_COMMENT = re.compile(r"published at (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})")
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _EDITOR_LABEL = re.compile(r"^\s*责任编辑\s*[:：]\s*")
 _EDITOR_CODE = re.compile(r"\s+[A-Z]{1,4}\d{2,}$")
 _HIDDEN = re.compile(r"display\s*:\s*none", re.IGNORECASE)
-
-
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
 
 
 def _on(host: str, suffix: str) -> bool:
@@ -110,7 +109,7 @@ def _titled(site: str, channel: str) -> str:
 
 def categories(url: str) -> Categories:
     """Group, site and channel of a Sina URL: 新浪财经 channels for finance hosts, 新浪新闻 for news, else 新浪网."""
-    host, path = _host(url), urlsplit(url).path or "/"
+    host, path = url_host(url), urlsplit(url).path or "/"
     for suffix, channel in FINANCE_HOST_CHANNELS:
         if _on(host, suffix):
             return Categories(FINANCE, sina_finance.SITE_NAME, _titled(sina_finance.SITE_NAME, channel))
@@ -118,49 +117,29 @@ def categories(url: str) -> Categories:
         channel = sina_finance.channel_for_path(path)
         return Categories(FINANCE, sina_finance.SITE_NAME, channel.name)
     if any(_on(host, suffix) for suffix in NEWS_HOSTS):
-        channel = next((name for prefix, name in NEWS_CHANNELS if path.startswith(prefix)), NEWS_DEFAULT_CHANNEL)
+        channel = next(
+            (name for prefix, name in NEWS_CHANNELS if path.startswith(prefix)), NEWS_DEFAULT_CHANNEL
+        )
         return Categories(NEWS, NEWS_SITE, _titled(NEWS_SITE, channel))
     channel = PORTAL_CHANNELS.get(host.split(".")[0], PORTAL_DEFAULT_CHANNEL)
     return Categories(NEWS, PORTAL_SITE, _titled(PORTAL_SITE, channel))
 
 
-def _text(element: etree._Element) -> str:
-    if element.tag == "meta":
-        return " ".join((element.get("content") or "").split())
-    return " ".join(element.text_content().split())
-
-
-def _first_text(root: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> str | None:
-    for selector in selectors:
-        for element in root.cssselect(selector):
-            if text := _text(element):
-                return text
-    return None
-
-
-def _meta(root: lxml.html.HtmlElement, prop: str) -> str | None:
-    for element in root.xpath("//meta[@property=$p or @name=$p]", p=prop):
-        if content := (element.get("content") or "").strip():
-            return content
-    return None
-
-
 def _title(root: lxml.html.HtmlElement) -> str | None:
-    if title := _first_text(root, TITLE_SELECTORS) or _meta(root, "og:title"):
-        return title
-    page_title = root.find(".//title")
-    if page_title is None:
-        return None
-    return _TITLE_CUT.split(_text(page_title), maxsplit=1)[0].strip() or None
+    return (
+        first_text(root, TITLE_XPATHS)
+        or meta_content(root, "og:title")
+        or title_before(first_text(root, ["//title"]), "_", "|")
+    )
 
 
 def _published(root: lxml.html.HtmlElement) -> datetime | None:
     """``article:published_time``, else the page's shown date (Beijing time), else the CMS publish stamp."""
-    if (stamp := _meta(root, "article:published_time")) and (moment := parse_datetime(stamp)):
+    if (stamp := meta_content(root, "article:published_time")) and (moment := parse_datetime(stamp)):
         return moment
-    for selector in DATE_SELECTORS:
-        for element in root.cssselect(selector):
-            if moment := parse_datetime(_text(element)):
+    for xpath in DATE_XPATHS:
+        for element in root.xpath(xpath):
+            if moment := parse_datetime(text_of(element)):
                 return moment
     for comment in root.xpath("//comment()[contains(., 'published at')]"):
         if match := _PUBLISHED_COMMENT.search(comment.text or ""):
@@ -169,15 +148,17 @@ def _published(root: lxml.html.HtmlElement) -> datetime | None:
 
 
 def _editor(root: lxml.html.HtmlElement) -> str | None:
-    line = _first_text(root, EDITOR_SELECTORS)
+    line = first_text(root, EDITOR_XPATHS)
     if line is None:
         return None
     return _EDITOR_CODE.sub("", _EDITOR_LABEL.sub("", line)).strip() or None
 
 
 def _canonical(root: lxml.html.HtmlElement) -> str | None:
-    candidates = [_meta(root, "og:url"), *root.xpath("//link[@rel='canonical']/@href")]
-    return next((url.strip() for url in candidates if url and url.strip().startswith(("http://", "https://"))), None)
+    candidates = [meta_content(root, "og:url"), *root.xpath("//link[@rel='canonical']/@href")]
+    return next(
+        (url.strip() for url in candidates if url and url.strip().startswith(("http://", "https://"))), None
+    )
 
 
 def _body(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -194,20 +175,11 @@ def _drop_hidden(body: lxml.html.HtmlElement) -> None:
             element.drop_tree()
 
 
-def _has_content(body: lxml.html.HtmlElement) -> bool:
-    if body.xpath(".//img[@src]"):
-        return True
-    return bool("".join(body.xpath(".//text()[not(ancestor::script)][not(ancestor::style)]")).strip())
-
-
 def extract(html: str, url: str) -> Extracted:
     """Title, body, time, outlet, editor and canonical link of a Sina article page; ``NotAnArticle`` without
     a title or a body."""
-    html = _XML_DECLARATION.sub("", html, count=1)
-    if not html.strip():
-        raise NotAnArticle(f"empty page: {url}")
     try:
-        root = lxml.html.document_fromstring(html)
+        root = parse_page(html)
     except (etree.ParserError, ValueError) as error:
         raise NotAnArticle(f"unparsable page: {url}: {error}") from error
     title = _title(root)
@@ -217,13 +189,14 @@ def extract(html: str, url: str) -> Extracted:
     if body is None:
         raise NotAnArticle(f"no article body: {url}")
     _drop_hidden(body)
-    if not _has_content(body):
+    body_html = inner_html(body)
+    if not has_text(body_html):
         raise NotAnArticle(f"empty article body: {url}")
     return Extracted(
         title=title,
-        body_html=inner_html(body),
+        body_html=body_html,
         published=_published(root),
-        outlet=_first_text(root, OUTLET_SELECTORS),
+        outlet=meta_content(root, "mediaid") or first_text(root, OUTLET_XPATHS),
         editor=_editor(root),
         canonical_url=_canonical(root),
     )
