@@ -1,0 +1,138 @@
+"""Decide what is stored: new articles and updates pass; unchanged articles and duplicates are dropped."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from newsbot.fingerprint import body_text, exact_fingerprint, hamming, simhash
+from newsbot.index import ArchiveIndex, Entry
+from newsbot.settings import NEWSBOT_NEAR_DUPLICATE_DISTANCE
+
+logger = logging.getLogger(__name__)
+
+NEW = "new"
+UPDATED = "updated"
+UNCHANGED = "unchanged"
+DUPLICATE = "duplicate"
+NEAR_DUPLICATE = "near_duplicate"
+DROP_STATS = {
+    UNCHANGED: "newsbot/unchanged",
+    DUPLICATE: "newsbot/duplicates/exact",
+    NEAR_DUPLICATE: "newsbot/duplicates/near",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do with an article; ``match`` is the stored entry it repeats or updates."""
+
+    outcome: str
+    match: Entry | None = None
+
+    @property
+    def stored(self) -> bool:
+        return self.outcome in (NEW, UPDATED)
+
+
+def decide(
+    key: str,
+    body_hash: str,
+    simhash_value: int,
+    known: Entry | None,
+    exact: Entry | None,
+    near: Sequence[Entry],
+    distance: int,
+) -> Decision:
+    """The outcome of an article given what the index holds.
+
+    ``known`` is the entry of ``key`` (or of the article ``key`` is an alias of), ``exact`` an entry with the
+    same body hash, ``near`` entries with a close SimHash. The same key with the same body is unchanged, with
+    another body an update; otherwise the same body under another key is a duplicate, a body within
+    ``distance`` bits a near duplicate, anything else new.
+    """
+    if known is not None and known.body_hash == body_hash:
+        return Decision(UNCHANGED, known)
+    if known is not None and known.key == key:
+        return Decision(UPDATED, known)
+    if exact is not None and exact.key != key:
+        return Decision(DUPLICATE, exact)
+    for entry in near:
+        if entry.key != key and hamming(entry.simhash, simhash_value) <= distance:
+            return Decision(NEAR_DUPLICATE, entry)
+    return Decision(NEW)
+
+
+class DedupePipeline:
+    """Fingerprint each article's body and drop what the archive already holds (index in the output folder)."""
+
+    def __init__(self, output_dir: Path, distance: int, stats: StatsCollector) -> None:
+        self.output_dir = output_dir
+        self.distance = distance
+        self.stats = stats
+        self.index: ArchiveIndex | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
+        settings = crawler.settings
+        return cls(
+            Path(settings.get("NEWSBOT_OUTPUT_DIR", "output")),
+            settings.getint("NEWSBOT_NEAR_DUPLICATE_DISTANCE", NEWSBOT_NEAR_DUPLICATE_DISTANCE),
+            crawler.stats,
+        )
+
+    def open_spider(self) -> None:
+        self.index = ArchiveIndex(self.output_dir)
+
+    def close_spider(self) -> None:
+        if self.index is not None:
+            self.index.close()
+
+    def _known(self, key: str) -> Entry | None:
+        known = self.index.get(key)
+        if known is not None and not (self.output_dir / known.path).is_file():
+            logger.warning(
+                "the index names %s for %s but the post is gone; storing it again", known.path, key
+            )
+            return None
+        return known
+
+    def decision(self, key: str, body_hash: str, simhash_value: int) -> Decision:
+        """``decide`` against this pipeline's index."""
+        return decide(
+            key,
+            body_hash,
+            simhash_value,
+            self._known(key),
+            self.index.find_exact(body_hash),
+            self.index.find_near(simhash_value, self.distance),
+            self.distance,
+        )
+
+    def process_item(self, item: object) -> object:
+        adapter = ItemAdapter(item)
+        key, url = adapter["key"], adapter["url"]
+        text = body_text(adapter["body_html"])
+        adapter["body_hash"] = exact_fingerprint(text)
+        adapter["simhash"] = simhash(text)
+        decision = self.decision(key, adapter["body_hash"], adapter["simhash"])
+        if decision.outcome == UPDATED:
+            adapter["status"] = UPDATED
+            adapter["path"] = decision.match.path
+        if decision.stored:
+            return item
+        self.stats.inc_value(DROP_STATS[decision.outcome])
+        match = decision.match
+        if decision.outcome != UNCHANGED:
+            self.index.alias(key, match.key)
+        logger.info(
+            "dropped %s: %s of %s (%s)", url, decision.outcome.replace("_", " "), match.key, match.path
+        )
+        raise DropItem(f"{decision.outcome}: {url} repeats {match.key}", log_level="DEBUG")
