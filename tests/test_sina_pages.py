@@ -1,4 +1,7 @@
-"""Every saved Sina page (``../shared/pages/sina``) through extraction and normalisation to a valid post."""
+"""Every saved Sina page (``../shared/pages/sina``) through extraction and normalisation to a valid post.
+
+Each page is served at its URL from ``PROVENANCE.md``; the two exceptions say so beside their entry.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +32,6 @@ class Page(NamedTuple):
 
 
 PAGES_SEEN = [
-    # No URL in PROVENANCE.md for the 2005 page's body; it is the dataset's <text id=...> wrapper URL.
     Page(
         "cwced_chanye.finance_2005-03-21_244339_gb2312.html",
         "http://chanye.finance.sina.com.cn/sm/2005-03-21/244339.shtml",

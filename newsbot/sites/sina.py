@@ -28,8 +28,8 @@ NEWS_SITE = "新浪新闻"
 PORTAL_SITE = "新浪网"
 DASH = "－"
 
-FINANCE_HOSTS = ("finance.sina.com.cn", "finance.sina.cn", "cj.sina.com.cn", "cj.sina.cn")
-# Finance hosts outside finance.sina.com.cn's path table, by host suffix.
+FINANCE_HOSTS = ("finance.sina.com.cn", "finance.sina.cn")
+# Finance hosts whose paths are not finance.sina.com.cn's channel paths.
 FINANCE_HOST_CHANNELS = (
     ("cj.sina.com.cn", "财经头条"),
     ("cj.sina.cn", "财经头条"),
