@@ -1,30 +1,46 @@
-"""From a downloaded page to an ``Article`` item: decode, pick the site's rules, extract."""
+"""From a downloaded page to an ``Article`` item: decode, pick the site's rules or the generic ones, extract."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from types import ModuleType
 
 from scrapy.http import Response
 
+from newsbot import generic
 from newsbot.charset import decode_html
 from newsbot.items import Article
 from newsbot.sites import site_for_url
-from newsbot.sites.base import NotAnArticle
+from newsbot.sites.base import Categories, Extracted
 
 
-def article_from_page(
-    text: str, url: str, site: ModuleType, fallback_published: datetime | None = None
-) -> Article:
-    """Extract the article of one page with its site's rules; raise ``NotAnArticle`` otherwise."""
-    extracted = site.extract(text, url)
-    categories = site.categories(url)
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What one page gives: the site folder its post goes to, the post's categories, the extracted parts."""
+
+    site: str
+    categories: Categories
+    extracted: Extracted
+
+
+def extract_page(text: str, url: str) -> Page:
+    """Read one page with its site's module, else the generic extractor; raise ``NotAnArticle`` otherwise."""
+    site = site_for_url(url)
+    if site is None:
+        return Page(generic.site_name(url), generic.categories(url), generic.extract(text, url))
+    return Page(site.NAME, site.categories(url), site.extract(text, url))
+
+
+def article_from_page(text: str, url: str, fallback_published: datetime | None = None) -> Article:
+    """The article of one page (see ``extract_page``); ``fallback_published`` dates an undated page."""
+    page = extract_page(text, url)
+    extracted = page.extracted
     return Article(
         url=url,
         canonical_url=extracted.canonical_url,
-        site=site.NAME,
-        categories=categories.as_tuple(),
-        author=categories.site,
+        site=page.site,
+        categories=page.categories.as_tuple(),
+        author=page.categories.site,
         title=extracted.title,
         published=extracted.published or fallback_published,
         body_html=extracted.body_html,
@@ -35,8 +51,5 @@ def article_from_page(
 
 def article_from_response(response: Response, fallback_published: datetime | None = None) -> Article:
     """Extract the article of a response, decoding its body with a checked charset."""
-    site = site_for_url(response.url)
-    if site is None:
-        raise NotAnArticle(f"no site rules for {response.url}")
     text = decode_html(response.body, getattr(response, "encoding", None))
-    return article_from_page(text, response.url, site, fallback_published)
+    return article_from_page(text, response.url, fallback_published)

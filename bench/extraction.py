@@ -1,0 +1,375 @@
+"""Extraction quality on the saved pages with ground truth: newsbot's extractors and the libraries compared.
+
+Body: character-level precision, recall and F1 of the extracted text against the expected text, over the
+longest common subsequence (LCS) of the two, whitespace removed and NFKC-normalised: precision is
+LCS / extracted length, recall LCS / expected length, averaged over the pages with expected text (an
+extractor that gives nothing scores 0 there). Title: exact match after whitespace is collapsed. Date: the
+same minute, Beijing time. Ground truth (``../shared/pages/groundtruth``, mapped to pages through
+``PROVENANCE.md``): magic-html and cwced (hand-made), cx-extractor (the dataset's), newspaper4k (made by
+newspaper4k itself, so biased to it; its date has no time and is left out), the 2018 Sina feed index (the
+feed's title and time, no body).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+import unicodedata
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import lxml.html
+from lxml import etree
+
+from newsbot import generic
+from newsbot.charset import decode_html
+from newsbot.dates import BEIJING, parse_datetime
+from newsbot.extraction import extract_page
+from newsbot.sites import site_for_url
+from newsbot.sites.base import NotAnArticle
+
+PAGES = Path(__file__).resolve().parents[2] / "shared" / "pages"
+UNSEEN_URL = "https://{host}/{stem}.html"
+# Pages saved without their URL: the host their file name gives, so the site's rules still apply.
+FOLDER_HOSTS = {"netease_money": "money.163.com"}
+_ROW = re.compile(
+    r"^\| `(?P<file>[^`]+)` \| (?P<repo>[^|]+?) \| [0-9a-f]+ \| `(?P<path>[^`]+)` \| (?P<url>[^|]*?) \|"
+)
+
+
+@dataclass(slots=True)
+class Case:
+    """One page and what it should give; ``None`` where the ground truth does not say."""
+
+    page: Path
+    url: str
+    dataset: str
+    text: str | None = None
+    title: str | None = None
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What an extractor read off a page; ``html`` is the body as HTML, for extractors that give it."""
+
+    title: str = ""
+    text: str = ""
+    published: datetime | None = None
+    html: str | None = None
+
+
+@dataclass(slots=True)
+class Score:
+    """One extractor's results over the cases."""
+
+    precision: list[float] = field(default_factory=list)
+    recall: list[float] = field(default_factory=list)
+    f1: list[float] = field(default_factory=list)
+    titles: list[bool] = field(default_factory=list)
+    dates: list[bool] = field(default_factory=list)
+    images: int | None = None
+    failures: int = 0
+    seconds: float = 0.0
+
+
+def provenance_rows() -> list[dict[str, str]]:
+    """The rows of ``PROVENANCE.md``: file, repository, path in it, original URL."""
+    text = (PAGES / "PROVENANCE.md").read_text(encoding="utf-8")
+    return [match.groupdict() for line in text.splitlines() if (match := _ROW.match(line))]
+
+
+def _page_of(row: dict[str, str], rows: list[dict[str, str]]) -> dict[str, str]:
+    """The page row a ground-truth row describes: same repository, same file stem."""
+    stem = Path(row["path"]).stem
+    return next(
+        page
+        for page in rows
+        if page["repo"] == row["repo"] and Path(page["path"]).stem == stem and page["file"].endswith(".html")
+    )
+
+
+def _url(page: dict[str, str]) -> str:
+    url = page["url"].strip()
+    if url.startswith("http"):
+        return url
+    folder, name = page["file"].split("/", 1)
+    return UNSEEN_URL.format(host=FOLDER_HOSTS.get(folder, "example.com"), stem=Path(name).stem)
+
+
+def _minute(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(BEIJING).replace(second=0, microsecond=0) if moment else None
+
+
+def cases() -> list[Case]:
+    """Every page with ground truth, each once, with all that its datasets say about it."""
+    truth = PAGES / "groundtruth"
+    rows = provenance_rows()
+    found: dict[str, Case] = {}
+
+    def case(file: str, url: str, dataset: str) -> Case:
+        return found.setdefault(file, Case(PAGES / file, url, dataset))
+
+    for row in rows:
+        file = row["file"]
+        if not file.startswith("groundtruth/") or file.count("/") < 2 or file.endswith(".json"):
+            continue
+        kind = file.split("/")[1]
+        if kind == "cwced" and not file.endswith(".cleaned.txt"):
+            continue
+        page = _page_of(row, rows)
+        item = case(page["file"], _url(page), kind)
+        if kind == "cx-extractor":
+            item.text = (PAGES / file).read_bytes().decode("gb18030")
+        elif kind == "newspaper4k":
+            item.text = (PAGES / file).read_text(encoding="utf-8")
+            meta = json.loads((PAGES / file).with_suffix(".json").read_text(encoding="utf-8"))
+            item.url, item.title = meta["url"], meta["title"]
+        else:
+            item.text = (PAGES / file).read_text(encoding="utf-8")
+            date = (PAGES / file.replace(".cleaned.txt", ".date.txt")).read_text(encoding="utf-8")
+            item.published = _minute(parse_datetime(date))
+    subset = json.loads((truth / "magic-html_article_base_subset.json").read_text(encoding="utf-8"))
+    for file, entry in subset.items():
+        case(file, entry["url"], "magic-html").text = entry["content"]
+    index = json.loads((truth / "htmlgtmk_feed_index_2018-09-28.json").read_text(encoding="utf-8"))
+    for url, entry in index.items():
+        if not (PAGES / entry["file"]).is_file():
+            continue
+        item = case(entry["file"], url, "sina feed")
+        item.title = entry["title"]
+        item.published = _minute(datetime.fromtimestamp(entry["ctime"], UTC))
+    return sorted(found.values(), key=lambda item: str(item.page))
+
+
+def squeezed(text: str) -> str:
+    """The text compared: NFKC, no whitespace."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def lcs_length(a: str, b: str) -> int:
+    """Length of the longest common subsequence, bit-parallel (Hyyrö 2004) over ``b``."""
+    if not a or not b:
+        return 0
+    masks: dict[str, int] = {}
+    for position, char in enumerate(b):
+        masks[char] = masks.get(char, 0) | (1 << position)
+    full = (1 << len(b)) - 1
+    row = full
+    for char in a:
+        matched = row & masks.get(char, 0)
+        row = ((row + matched) | (row - matched)) & full
+    return len(b) - row.bit_count()
+
+
+def html_text(fragment: str) -> str:
+    """The visible text of an HTML fragment, blocks on their own lines."""
+    if not fragment.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    for element in list(root.iter("script", "style", etree.Comment)):
+        element.drop_tree()
+    for element in root.iter("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "figure"):
+        element.tail = "\n" + (element.tail or "")
+    return root.text_content()
+
+
+def _html_reading(title: str, html: str, published: datetime | None = None) -> Reading:
+    return Reading(title, html_text(html), published, html)
+
+
+def _newsbot(text: str, url: str) -> Reading:
+    extracted = extract_page(text, url).extracted
+    return _html_reading(extracted.title, extracted.body_html, extracted.published)
+
+
+def _newsbot_generic(text: str, url: str) -> Reading:
+    extracted = generic.extract(text, url)
+    return _html_reading(extracted.title, extracted.body_html, extracted.published)
+
+
+def _date(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=BEIJING)
+    return parse_datetime(value) if isinstance(value, str) else None
+
+
+def _trafilatura(text: str, url: str) -> Reading:
+    import trafilatura
+
+    document = trafilatura.bare_extraction(
+        text, url=url, with_metadata=True, include_images=True, include_formatting=True, include_tables=True
+    )
+    if document is None:
+        return Reading()
+    body = trafilatura.extract(
+        text, url=url, output_format="html", include_images=True, include_formatting=True, include_tables=True
+    )
+    inside = lxml.html.document_fromstring(body).find("body") if body else None
+    html = (
+        "".join(lxml.html.tostring(child, encoding="unicode") for child in inside)
+        if inside is not None
+        else ""
+    )
+    return _html_reading(document.title or "", html, _date(document.date))
+
+
+def _readability(text: str, url: str) -> Reading:
+    from readability import Document
+
+    document = Document(text, url=url)
+    return _html_reading(document.short_title(), document.summary(html_partial=True))
+
+
+def _gne(text: str, url: str) -> Reading:
+    from gne import GeneralNewsExtractor
+
+    result = GeneralNewsExtractor().extract(text, with_body_html=True)
+    return _html_reading(
+        result.get("title", ""), result.get("body_html", ""), _date(result.get("publish_time"))
+    )
+
+
+def _goose(text: str, url: str) -> Reading:
+    from goose3 import Goose
+    from goose3.text import StopWordsChinese
+
+    with Goose({"enable_image_fetching": False, "stopwords_class": StopWordsChinese}) as goose:
+        article = goose.extract(url=url, raw_html=text)
+    return Reading(article.title or "", article.cleaned_text or "", _date(article.publish_date))
+
+
+def _newspaper(text: str, url: str) -> Reading:
+    from newspaper import Article
+
+    article = Article(url, language="zh", fetch_images=False, keep_article_html=True)
+    article.download(input_html=text)
+    article.parse()
+    return _html_reading(article.title or "", article.article_html or "", _date(article.publish_date))
+
+
+def _justext(text: str, url: str) -> Reading:
+    import justext
+
+    paragraphs = justext.justext(
+        text.encode("utf-8"), frozenset(), stopwords_low=0, stopwords_high=0, encoding="utf-8"
+    )
+    return Reading(text="\n".join(p.text for p in paragraphs if not p.is_boilerplate))
+
+
+def _whole_page(text: str, url: str) -> Reading:
+    root = lxml.html.document_fromstring(text)
+    body = root.find("body")
+    return _html_reading("", lxml.html.tostring(body if body is not None else root, encoding="unicode"))
+
+
+EXTRACTORS: dict[str, Callable[[str, str], Reading]] = {
+    "newsbot (site adapter, else generic)": _newsbot,
+    "newsbot generic": _newsbot_generic,
+    "trafilatura": _trafilatura,
+    "readability-lxml": _readability,
+    "gne": _gne,
+    "goose3": _goose,
+    "newspaper4k": _newspaper,
+    "justext (no Chinese stoplist: length and links only)": _justext,
+    "whole <body> text": _whole_page,
+}
+
+
+def score(extractor: Callable[[str, str], Reading], pages: list[tuple[Case, str]]) -> Score:
+    """Run one extractor over every page; an exception or refusal reads as nothing."""
+    result = Score()
+    for case, text in pages:
+        started = time.perf_counter()
+        try:
+            reading = extractor(text, case.url)
+        except NotAnArticle:
+            reading = Reading()
+        except Exception:
+            result.failures += 1
+            reading = Reading()
+        result.seconds += time.perf_counter() - started
+        if reading.html is not None:
+            result.images = (result.images or 0) + reading.html.count("<img")
+        if case.text is not None:
+            got, expected = squeezed(reading.text), squeezed(case.text)
+            common = lcs_length(got, expected)
+            precision = common / len(got) if got else 0.0
+            recall = common / len(expected) if expected else 0.0
+            result.precision.append(precision)
+            result.recall.append(recall)
+            result.f1.append(2 * precision * recall / (precision + recall) if common else 0.0)
+        if case.title is not None:
+            result.titles.append(" ".join(reading.title.split()) == " ".join(case.title.split()))
+        if case.published is not None:
+            result.dates.append(_minute(reading.published) == case.published)
+    return result
+
+
+def _mean(values: list[float]) -> str:
+    return f"{statistics.fmean(values):.3f}" if values else "-"
+
+
+def _share(values: list[bool]) -> str:
+    return f"{sum(values)}/{len(values)}" if values else "-"
+
+
+def table(scores: dict[str, Score], pages: int) -> str:
+    """The markdown table of all extractors."""
+    lines = [
+        "| extractor | body P | body R | body F1 | title exact | date (minute) | body images | errors | ms/page |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, result in scores.items():
+        lines.append(
+            f"| {name} | {_mean(result.precision)} | {_mean(result.recall)} | {_mean(result.f1)} | "
+            f"{_share(result.titles)} | {_share(result.dates)} | "
+            f"{'text only' if result.images is None else result.images} | {result.failures} | "
+            f"{1000 * result.seconds / pages:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", help="run only extractors whose name contains this")
+    parser.add_argument("--pages", action="store_true", help="also print body F1 for each page")
+    args = parser.parse_args()
+    if not PAGES.is_dir():
+        sys.exit(f"no saved pages at {PAGES}")
+    warnings.simplefilter("ignore")
+    found = cases()
+    pages = [(case, decode_html(case.page.read_bytes(), None)) for case in found]
+    chosen = {
+        name: extractor
+        for name, extractor in EXTRACTORS.items()
+        if not args.only or any(part in name for part in args.only)
+    }
+    scores = {name: score(extractor, pages) for name, extractor in chosen.items()}
+    with_text = sum(case.text is not None for case in found)
+    adapted = sum(site_for_url(case.url) is not None for case in found)
+    print(
+        f"{len(found)} pages ({with_text} with body text, {sum(c.title is not None for c in found)} with a title, "
+        f"{sum(c.published is not None for c in found)} with a time; {adapted} served by a site adapter)\n"
+    )
+    print(table(scores, len(found)))
+    if args.pages:
+        print()
+        for name in chosen:
+            f1 = iter(scores[name].f1)
+            line = [f"{next(f1):.2f}" for case in found if case.text is not None]
+            print(name, " ".join(line))
+        for case in found:
+            if case.text is not None:
+                print(case.dataset, case.page.relative_to(PAGES))
+
+
+if __name__ == "__main__":
+    main()

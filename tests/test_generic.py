@@ -1,0 +1,169 @@
+from datetime import datetime
+
+import lxml.html
+import pytest
+from gne import GeneralNewsExtractor
+
+from newsbot import generic
+from newsbot.charset import decode_html
+from newsbot.dates import BEIJING
+from newsbot.extraction import article_from_page, extract_page
+from newsbot.sites.base import FINANCE, Categories, NotAnArticle
+from tests.conftest import PAGES, needs_shared
+
+URL = "https://www.example-finance.com.cn/news/2024/0510/123.html"
+PARAGRAPHS = "".join(
+    f"<p>第{n}段：央行今日开展逆回购操作，市场流动性保持合理充裕，短端利率平稳运行，债市情绪稳定。</p>"
+    for n in range(6)
+)
+
+
+def page(head: str = "", header: str = "", body: str = PARAGRAPHS, after: str = "") -> str:
+    return f"""<html><head><meta charset="utf-8">{head}</head><body>
+<div class="nav"><a href="/">首页</a> <a href="/finance">财经</a> <a href="/stock">股票</a></div>
+<div class="main">{header}<div class="content" id="article">{body}</div>{after}</div>
+<div class="footer"><a href="/about">关于我们</a> <a href="/contact">联系我们</a></div>
+</body></html>"""
+
+
+def test_site_name_and_categories_come_from_the_host():
+    assert generic.site_name(URL) == "www-example-finance-com-cn"
+    assert generic.categories(URL) == Categories(
+        FINANCE, "www.example-finance.com.cn", "www.example-finance.com.cn"
+    )
+
+
+def test_title_is_the_h1_the_title_holds_and_body_keeps_paragraphs_and_images():
+    html = page(
+        head="<title>央行开展逆回购操作_财经频道_示例网</title>",
+        header='<h1>央行开展逆回购操作</h1><div class="info"><span>2024年05月10日 08:15</span> 来源：<a>证券时报</a></div>',
+        body=PARAGRAPHS + '<p><img src="/img/1.png" alt="图"></p><script>var x = 1;</script>'
+        '<p class="editor">责任编辑：张三</p>',
+    )
+    extracted = generic.extract(html, URL)
+    assert extracted.title == "央行开展逆回购操作"
+    assert extracted.published == datetime(2024, 5, 10, 8, 15, tzinfo=BEIJING)
+    assert (extracted.outlet, extracted.editor) == ("证券时报", "张三")
+    body = lxml.html.fragment_fromstring(extracted.body_html, create_parent="div")
+    assert len(body.findall("p")) >= 6
+    assert body.find(".//img").get("src") == "/img/1.png"
+    assert "<script" not in extracted.body_html
+    assert "责任编辑：张三" in extracted.body_html
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "四年前中500万现穷困潦倒 一夜暴富后如何经营__商贸_产业资讯_新浪网",
+            "四年前中500万现穷困潦倒 一夜暴富后如何经营",
+        ),
+        ("60万账号外泄? 中铁总辟谣称消息不实|辟谣_新浪财经_新浪网", "60万账号外泄? 中铁总辟谣称消息不实"),
+        ("民间资本路在何方 - 搜狐财经", "民间资本路在何方"),
+        ("Fed holds rates steady", "Fed holds rates steady"),
+    ],
+)
+def test_title_without_a_heading_loses_its_site_suffix(title, expected):
+    root = lxml.html.document_fromstring(f"<html><head><title>{title}</title></head><body></body></html>")
+    assert generic.find_title(root, "") == expected
+
+
+def test_title_prefers_the_library_over_an_untrimmed_title():
+    root = lxml.html.document_fromstring("<html><head><title>某标题_某网</title></head><body></body></html>")
+    assert generic.find_title(root, "某标题") == "某标题"
+
+
+def test_shown_date_beats_the_meta_update_time_and_meta_is_the_fallback():
+    shown = lxml.html.document_fromstring(
+        '<html><head><meta property="article:published_time" content="2018-09-28T18:16:33+08:00"></head>'
+        '<body><span class="date">2018年09月28日 17:53</span></body></html>'
+    )
+    assert generic.find_published(shown, None) == datetime(2018, 9, 28, 17, 53, tzinfo=BEIJING)
+    meta_only = lxml.html.document_fromstring(
+        '<html><head><meta property="article:published_time" content="2018-09-28T18:16:33+08:00"></head>'
+        "<body><p>正文</p></body></html>"
+    )
+    assert generic.find_published(meta_only, None) == datetime(2018, 9, 28, 18, 16, 33, tzinfo=BEIJING)
+    assert generic.find_published(lxml.html.document_fromstring("<p>x</p>"), "2019-09-26 10:56") == datetime(
+        2019, 9, 26, 10, 56, tzinfo=BEIJING
+    )
+
+
+@needs_shared
+def test_a_lone_paragraph_gne_picks_is_widened_to_its_siblings():
+    path = PAGES / "netease_money" / "cxextractor_money.163.com_2015_RawHtml_12.html"
+    text = decode_html(path.read_bytes(), None)
+    assert "李克强说" not in GeneralNewsExtractor().extract(text, with_body_html=True)["body_html"]
+    body = generic.extract(text, "https://money.example/a.html").body_html
+    assert (
+        body.index("记者从中国政府网获悉") < body.index("李克强说，中国经济上半年") < body.index("另据报道")
+    )
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "",
+        "<html><body></body></html>",
+        page(head="<title>首页</title>", body="<ul><li><a href='/1'>新闻一</a></li></ul>"),
+    ],
+)
+def test_a_page_without_an_article_body_is_refused(html):
+    with pytest.raises(NotAnArticle):
+        generic.extract(html, URL)
+
+
+def test_extract_page_uses_the_generic_extractor_for_unknown_hosts():
+    html = page(head="<title>央行开展逆回购操作_示例网</title>", header="<h1>央行开展逆回购操作</h1>")
+    found = extract_page(html, URL)
+    assert found.site == "www-example-finance-com-cn"
+    assert found.extracted.title == "央行开展逆回购操作"
+    article = article_from_page(html, URL, datetime(2024, 5, 10, tzinfo=BEIJING))
+    assert article["site"] == "www-example-finance-com-cn"
+    assert article["categories"] == (FINANCE, "www.example-finance.com.cn", "www.example-finance.com.cn")
+    assert article["author"] == "www.example-finance.com.cn"
+    assert article["published"] == datetime(2024, 5, 10, tzinfo=BEIJING)
+
+
+@needs_shared
+def test_extract_page_uses_the_site_adapter_for_its_host():
+    url = "https://news.sina.com.cn/c/2024-05-10/doc-inausehc2630922.shtml"
+    text = decode_html(
+        (PAGES / "sina" / "magichtml_news_2024-05-10_doc-inausehc2630922.html").read_bytes(), None
+    )
+    assert extract_page(text, url).site == "sina"
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    ("file", "title", "published"),
+    [
+        (
+            "caijing/magichtml_caijing_economy_20240511_5010608.html",
+            "2024年4月全国CPI同比上涨0.3% 食品价格下降2.7%",
+            datetime(2024, 5, 11, 9, 36, 26, tzinfo=BEIJING),
+        ),
+        (
+            "sina/htmlgtmk_news_c_2018-09-28_doc-ifxeuwwr9218647.html",
+            "天安门城楼更换毛主席画像 60多年经历8次更换",
+            datetime(2018, 9, 28, 17, 53, tzinfo=BEIJING),
+        ),
+        (
+            "sohu_business/cwced_business.sohu.com_20040716_n221031086_gb2312.html",
+            "劳伦斯：一个无法定义的“洛克菲勒”",
+            datetime(2004, 7, 16, 8, 19, tzinfo=BEIJING),
+        ),
+    ],
+)
+def test_real_pages(file, title, published):
+    extracted = generic.extract(decode_html((PAGES / file).read_bytes(), None), "https://unknown.example/a")
+    assert extracted.title == title
+    assert extracted.published == published
+    assert lxml.html.fragment_fromstring(extracted.body_html, create_parent="div").findall(".//p")
+
+
+@needs_shared
+def test_real_list_pages_are_refused():
+    for path in sorted((PAGES / "sina_list").glob("*.html")):
+        with pytest.raises(NotAnArticle):
+            generic.extract(decode_html(path.read_bytes(), None), "https://www.sina.com.cn/")
