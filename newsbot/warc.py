@@ -8,7 +8,8 @@ import logging
 import os
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -43,15 +44,29 @@ def payload_headers(headers: Headers, body: bytes) -> Headers:
     return [*kept, ("Content-Length", str(len(body)))]
 
 
+def rebase_url(url: str, url_map: dict[str, str]) -> str:
+    """``url`` moved from the first recorded prefix of ``url_map`` it starts with to that prefix's target.
+
+    Prefixes match whole path segments: ``http://127.0.0.1:8000`` maps ``http://127.0.0.1:8000/a`` but not
+    ``http://127.0.0.1:80001/a``; a trailing slash on either side does not matter.
+    """
+    for recorded, original in sorted(url_map.items(), key=lambda pair: -len(pair[0].rstrip("/"))):
+        prefix = recorded.rstrip("/")
+        if url == prefix or (url.startswith(prefix) and url[len(prefix)] in "/?#"):
+            return original.rstrip("/") + url[len(prefix) :]
+    return url
+
+
 @dataclass(frozen=True, slots=True)
 class RecordRef:
-    """Where one recorded HTTP response lies (file and offset), and its URL, status and media type."""
+    """Where one recorded HTTP response lies (file and offset), its URL, status, media type and WARC-Date."""
 
     path: str
     offset: int
     url: str
     status: int
     content_type: str
+    date: str = ""
 
     @property
     def is_html(self) -> bool:
@@ -90,6 +105,17 @@ class Run:
     def obeys_robots(self) -> bool:
         """Whether the newsbot crawl that recorded this run obeyed robots.txt (other tools' runs: no)."""
         return self.spider is not None and self.info.get("robots") == "classic"
+
+    def rebased(self, url_map: dict[str, str]) -> Run:
+        """This run with its responses' URLs moved by ``rebase_url``."""
+        if not url_map:
+            return self
+        moved = Run(self.info)
+        for refs in self.responses.values():
+            for ref in refs:
+                ref = replace(ref, url=rebase_url(ref.url, url_map))
+                moved.responses.setdefault(url_key(ref.url), []).append(ref)
+        return moved
 
 
 def _read_all(stream: io.BufferedIOBase) -> bytes:
@@ -137,8 +163,10 @@ def _response_ref(path: str, offset: int, record: ArcWarcRecord) -> RecordRef | 
         status = int(record.http_headers.get_statuscode())
     except ValueError:
         return None
-    content_type = record.http_headers.get_header("Content-Type") or ""
-    return RecordRef(path, offset, url, status, content_type.split(";")[0].strip().lower())
+    content_type = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
+    return RecordRef(
+        path, offset, url, status, content_type, record.rec_headers.get_header("WARC-Date") or ""
+    )
 
 
 @cache
@@ -159,24 +187,34 @@ def _file_runs(path: str, size: int, mtime_ns: int) -> tuple[Run, ...]:
     return tuple(run for run in runs.values() if run.responses)
 
 
-def read_runs(paths: list[str] | tuple[str, ...]) -> list[Run]:
-    """Every run with responses in the WARC files, in file and then record order."""
+def read_runs(paths: list[str] | tuple[str, ...], url_map: dict[str, str] | None = None) -> list[Run]:
+    """Every run with responses in the WARC files, in file and then record order, URLs moved by ``url_map``."""
     runs = []
     for path in paths:
         stat = os.stat(path)
         runs.extend(_file_runs(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns))
-    return runs
+    return [run.rebased(url_map or {}) for run in runs]
 
 
-def replay_run(paths: list[str], index: int | None = None) -> Run:
-    """Run ``index`` of the WARC files, or all their runs as one, responses to a URL in recorded order."""
-    runs = read_runs(paths)
+def _recorded_at(ref: RecordRef) -> datetime:
+    try:
+        moment = datetime.fromisoformat(ref.date)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def replay_run(paths: list[str], index: int | None = None, url_map: dict[str, str] | None = None) -> Run:
+    """Run ``index`` of the WARC files, or all their runs as one with each URL's responses by WARC-Date."""
+    runs = read_runs(paths, url_map)
     if index is not None:
         return runs[index]
     whole = Run({})
     for run in runs:
         for key, refs in run.responses.items():
             whole.responses.setdefault(key, []).extend(refs)
+    for refs in whole.responses.values():
+        refs.sort(key=_recorded_at)
     return whole
 
 

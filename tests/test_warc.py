@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newsbot.middlewares.record import WarcRecorderMiddleware
 from newsbot.middlewares.replay import WarcReplayMiddleware
-from newsbot.warc import WarcFile, read_response, read_runs, replay_run, url_key
+from newsbot.warc import WarcFile, read_response, read_runs, rebase_url, replay_run, url_key
 
 PAGE = "<html><head><meta charset='utf-8'><title>标题</title></head><body><p>正文</p></body></html>".encode()
 
@@ -266,3 +266,38 @@ def test_wget_warc_with_chunked_gzip_payload_reads_back(tmp_path):
     recorded = read_response(ref)
     assert gzip.decompress(recorded.body) == PAGE
     assert not any(name.lower() == "transfer-encoding" for name, _ in recorded.headers)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://127.0.0.1:8000/china/a.shtml?x=1", "https://finance.sina.com.cn/china/a.shtml?x=1"),
+        ("http://127.0.0.1:8000", "https://finance.sina.com.cn"),
+        ("http://127.0.0.1:8000/", "https://finance.sina.com.cn/"),
+        ("http://127.0.0.1:80001/a", "http://127.0.0.1:80001/a"),
+        ("http://127.0.0.1:8000/news/b.html", "https://news.sina.com.cn/b.html"),
+    ],
+)
+def test_rebase_url_moves_whole_segment_prefixes_longest_first(url, expected):
+    url_map = {
+        "http://127.0.0.1:8000/": "https://finance.sina.com.cn",
+        "http://127.0.0.1:8000/news": "https://news.sina.com.cn/",
+    }
+    assert rebase_url(url, url_map) == expected
+
+
+def test_a_rebased_run_answers_under_the_mapped_urls(tmp_path):
+    path = tmp_path / "a.warc.gz"
+    record(path, ("http://127.0.0.1:8000/a.shtml", 200, [], b"x"))
+    run = replay_run([str(path)], url_map={"http://127.0.0.1:8000": "https://finance.sina.com.cn"})
+    (ref,) = run.responses[url_key("https://finance.sina.com.cn/a.shtml")]
+    assert ref.url == "https://finance.sina.com.cn/a.shtml"
+    assert read_response(ref).body == b"x"
+
+
+def test_runs_merged_from_several_files_order_each_url_by_warc_date(tmp_path):
+    older, newer = tmp_path / "a.warc.gz", tmp_path / "b.warc.gz"
+    record(older, ("http://a.example/", 200, [], b"old"))
+    record(newer, ("http://a.example/", 200, [], b"new"))
+    refs = replay_run([str(newer), str(older)]).responses[url_key("http://a.example/")]
+    assert [read_response(ref).body for ref in refs] == [b"old", b"new"]

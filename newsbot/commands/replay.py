@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
@@ -12,6 +16,7 @@ from scrapy.utils.conf import arglist_to_dict
 from twisted.internet.defer import Deferred
 
 from newsbot.commands import NewsbotCommand
+from newsbot.extensions.progress import summary_counts
 from newsbot.warc import Run, read_runs
 
 REPLAY_SETTINGS = {
@@ -19,7 +24,40 @@ REPLAY_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": False,
     "DOWNLOAD_HANDLERS": {"http": None, "https": None},
 }
-COUNTED = ("new", "updated", "unchanged", "failed", "replay/missing")
+REPORTED = ("new", "updated", "unchanged", "skipped", "duplicates", "failed")
+MISSING_STAT = "newsbot/replay/missing"
+
+
+def parse_url_map(pairs: list[str]) -> dict[str, str]:
+    """``RECORDED=ORIGINAL`` URL prefix pairs (split at the first ``=``) as a dict; ``ValueError`` if malformed."""
+    url_map = {}
+    for pair in pairs:
+        recorded, _, original = pair.partition("=")
+        if not all(
+            urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc for url in (recorded, original)
+        ):
+            raise ValueError(f"--map takes RECORDED=ORIGINAL, two http(s) URL prefixes: {pair!r}")
+        url_map[recorded] = original
+    return url_map
+
+
+def local_hosts(runs: list[Run]) -> list[str]:
+    """The loopback and private hosts the runs recorded responses from, most responses first."""
+    hosts: Counter[str] = Counter()
+    for run in runs:
+        for refs in run.responses.values():
+            for ref in refs:
+                parts = urlsplit(ref.url)
+                try:
+                    address = ipaddress.ip_address(parts.hostname or "")
+                except ValueError:
+                    if parts.hostname != "localhost":
+                        continue
+                else:
+                    if not (address.is_loopback or address.is_private):
+                        continue
+                hosts[f"{parts.scheme}://{parts.netloc}"] += 1
+    return [host for host, _ in hosts.most_common()]
 
 
 class Command(NewsbotCommand):
@@ -33,6 +71,14 @@ class Command(NewsbotCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
+        self.add_replay_options(parser)
+        parser.add_argument(
+            "--spider", metavar="NAME", help="spider to run (default: the recording one, else warc)"
+        )
+        parser.add_argument("-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE")
+
+    def add_replay_options(self, parser: argparse.ArgumentParser) -> None:
+        """The options every replaying command takes: output folder and URL map."""
         parser.add_argument(
             "-o",
             "--output",
@@ -41,55 +87,82 @@ class Command(NewsbotCommand):
             help="archive folder (default: NEWSBOT_OUTPUT_DIR)",
         )
         parser.add_argument(
-            "--spider", metavar="NAME", help="spider to run (default: the recording one, else warc)"
+            "--map",
+            dest="url_map",
+            action="append",
+            default=[],
+            metavar="RECORDED=ORIGINAL",
+            help="replay responses recorded under one URL prefix as another's, e.g. a loopback mirror's "
+            "http://127.0.0.1:8000=https://finance.sina.com.cn (repeatable)",
         )
-        parser.add_argument("-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         for name, value in REPLAY_SETTINGS.items():
             self.settings.set(name, value, priority="cmdline")
         super().process_options(args, opts)
         try:
-            opts.spargs = arglist_to_dict(opts.spargs)
+            opts.spargs = arglist_to_dict(getattr(opts, "spargs", []))
         except ValueError:
             raise UsageError("Invalid -a value, use -a NAME=VALUE", print_help=False) from None
+        try:
+            self.settings.set("NEWSBOT_REPLAY_URL_MAP", parse_url_map(opts.url_map), priority="cmdline")
+        except ValueError as error:
+            raise UsageError(str(error), print_help=False) from None
         if opts.output_dir:
             self.settings.set("NEWSBOT_OUTPUT_DIR", opts.output_dir, priority="cmdline")
 
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+    def load_runs(self, args: list[str]) -> list[Run] | None:
+        """The runs of the WARC files named, or ``None`` after a one-line error."""
         if not args:
             raise UsageError("give one or more WARC files")
         missing = [path for path in args if not Path(path).is_file()]
         if missing:
             return self.fail(f"no such file: {missing[0]}")
         try:
-            runs = read_runs(args)
+            runs = read_runs(args, self.settings.getdict("NEWSBOT_REPLAY_URL_MAP"))
         except ValueError as error:
             return self.fail(str(error))
         if not runs:
             return self.fail(f"no HTTP responses in {' '.join(args)}")
         self.settings.set("NEWSBOT_REPLAY_FILES", list(args), priority="cmdline")
+        if hosts := local_hosts(runs):
+            print(
+                f"{self.name}: note: responses recorded from {', '.join(hosts)}; if that served a copy of a "
+                f"site, give --map {hosts[0]}=https://SITE-HOST to replay them as the site's pages",
+                file=sys.stderr,
+            )
+        return runs
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        runs = self.load_runs(args)
+        if runs is None:
+            return None
         self.crawlers: list[Crawler] = []
         self.crawl_in_turn([self.plan(index, run, opts) for index, run in enumerate(runs)])
         self.crawler_process.start()
-        totals = {
-            name: sum(c.stats.get_value(f"newsbot/{name}", 0) for c in self.crawlers) for name in COUNTED
-        }
-        print(
-            f"{self.name}: {len(runs)} run(s) "
-            + " ".join(f"{name.split('/')[-1]}={n}" for name, n in totals.items())
-        )
-        if self.crawler_process.bootstrap_failed or any(
-            c.stats.get_value("finish_reason") != "finished" for c in self.crawlers
-        ):
-            self.exitcode = 1
+        self.report(f"{len(runs)} run(s)")
         return None
 
     @property
     def name(self) -> str:
         return "replay"
 
-    def plan(self, index: int, run: Run, opts: argparse.Namespace) -> tuple[int, str, dict[str, Any], bool]:
+    def report(self, what: str) -> None:
+        """Print the counts of every crawl run, and fail the command if one did not finish."""
+        stats: Counter[str] = Counter()
+        for crawler in self.crawlers:
+            stats.update({k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int)})
+        counts = summary_counts(stats)
+        line = " ".join(f"{name}={counts[name]}" for name in REPORTED)
+        print(f"{self.name}: {what} {line} missing={stats[MISSING_STAT]}")
+        if self.crawler_process.bootstrap_failed or any(
+            c.stats.get_value("finish_reason") != "finished" for c in self.crawlers
+        ):
+            self.exitcode = 1
+
+    def plan(
+        self, index: int, run: Run, opts: argparse.Namespace
+    ) -> tuple[int | None, str, dict[str, Any], bool]:
         """Run ``index`` as a crawl: its spider, the spider's arguments and whether it obeys robots.txt."""
         spider = opts.spider or run.spider or "warc"
         if spider not in self.crawler_process.spider_loader.list():
@@ -97,7 +170,7 @@ class Command(NewsbotCommand):
         recorded = run.spider_arguments if spider == run.spider else {}
         return index, spider, {**recorded, **opts.spargs}, run.obeys_robots
 
-    def crawl_in_turn(self, plan: list[tuple[int, str, dict[str, Any], bool]]) -> None:
+    def crawl_in_turn(self, plan: list[tuple[int | None, str, dict[str, Any], bool]]) -> None:
         """Start the first planned crawl, and each next one when the previous has finished."""
         (index, spider, arguments, obey), rest = plan[0], plan[1:]
         self.settings.set("NEWSBOT_REPLAY_RUN", index, priority="cmdline")

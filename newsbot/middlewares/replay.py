@@ -10,6 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from newsbot.warc import RecordRef, Run, read_response, replay_run, url_key
@@ -19,12 +20,23 @@ logger = logging.getLogger(__name__)
 REPLAY_RECORD_META = "newsbot_replay_record"
 
 
+def settings_run(settings: BaseSettings) -> Run:
+    """The recording a replay crawl answers from: ``NEWSBOT_REPLAY_FILES``, ``_RUN`` and ``_URL_MAP``."""
+    chosen = settings.get("NEWSBOT_REPLAY_RUN")
+    return replay_run(
+        settings.getlist("NEWSBOT_REPLAY_FILES"),
+        None if chosen is None else int(chosen),
+        settings.getdict("NEWSBOT_REPLAY_URL_MAP"),
+    )
+
+
 class WarcReplayMiddleware:
     """Answer each request with the response recorded for its URL; a URL not recorded gets a 404.
 
     Responses recorded for one URL are served in recorded order, the last one repeating; a request whose
     ``newsbot_replay_record`` meta holds a ``RecordRef`` gets that record.
-    ``NEWSBOT_REPLAY_FILES`` names the WARC files; ``NEWSBOT_REPLAY_RUN``, if set, picks one run of them.
+    ``NEWSBOT_REPLAY_FILES`` names the WARC files; ``NEWSBOT_REPLAY_RUN``, if set, picks one run of them;
+    ``NEWSBOT_REPLAY_URL_MAP`` moves recorded URL prefixes to the URLs they stand for (see ``rebase_url``).
     """
 
     def __init__(self, run: Run, stats: StatsCollector) -> None:
@@ -34,11 +46,9 @@ class WarcReplayMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcReplayMiddleware:
-        files = crawler.settings.getlist("NEWSBOT_REPLAY_FILES")
-        if not files:
+        if not crawler.settings.getlist("NEWSBOT_REPLAY_FILES"):
             raise NotConfigured
-        chosen = crawler.settings.get("NEWSBOT_REPLAY_RUN")
-        return cls(replay_run(files, None if chosen is None else int(chosen)), crawler.stats)
+        return cls(settings_run(crawler.settings), crawler.stats)
 
     def next_record(self, request: Request) -> RecordRef | None:
         """The record that answers ``request`` now, ``None`` if its URL was not recorded."""

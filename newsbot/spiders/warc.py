@@ -11,10 +11,9 @@ from twisted.python.failure import Failure
 
 from newsbot.extraction import article_from_response
 from newsbot.items import Article
-from newsbot.middlewares.replay import REPLAY_RECORD_META
+from newsbot.middlewares.replay import REPLAY_RECORD_META, settings_run
 from newsbot.sites.base import NotAnArticle
 from newsbot.spiders.article import failure_reason
-from newsbot.warc import replay_run
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +24,7 @@ class WarcSpider(scrapy.Spider):
     name = "warc"
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        chosen = self.settings.get("NEWSBOT_REPLAY_RUN")
-        run = replay_run(
-            self.settings.getlist("NEWSBOT_REPLAY_FILES"), None if chosen is None else int(chosen)
-        )
-        for refs in run.responses.values():
+        for refs in settings_run(self.settings).responses.values():
             pages = [ref for ref in refs if ref.status == 200 and ref.is_html]
             if pages:
                 yield scrapy.Request(

@@ -1,0 +1,132 @@
+"""``newsbot renormalise``: posts derived again from WARC recordings, unchanged posts left untouched."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from newsbot.warc import WarcFile
+from tests.servers import run_newsbot
+
+ARTICLE = "https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml"
+OTHER = "https://finance.sina.com.cn/stock/marketresearch/2022-01-21/doc-ikyamrmz6511111.shtml"
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+
+
+def sina_page(
+    title: str, date: str, paragraphs: list[str], outlet: str = "上海证券报", editor: str = "王晓"
+) -> str:
+    """A page in Sina Finance's 2018+ article template (``h1.main-title``, ``span.date``, ``#artibody``)."""
+    body = "\n".join(f"<p>　　{text}</p>" for text in paragraphs)
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}_新浪财经_新浪网</title>
+<meta property="og:title" content="{title}"><meta name="mediaid" content="{outlet}"></head>
+<body><div class="main-content w1240">
+<h1 class="main-title">{title}</h1>
+<div class="top-bar-wrap"><div class="date-source"><span class="date">{date}</span>
+<a href="https://www.cnstock.com/" class="source ent-source" rel="nofollow">{outlet}</a></div></div>
+<div class="article-content clearfix"><div class="article-content-left">
+<div class="article" id="artibody">
+<!-- 行情图 -->
+{body}
+<p class="article-editor">责任编辑：{editor} </p>
+</div></div></div></div></body></html>"""
+
+
+FIRST = sina_page(
+    "央行开展1000亿元MLF操作",
+    "2022年01月21日 08:15",
+    ["中国人民银行21日开展1000亿元中期借贷便利操作。", "此举旨在维护银行体系流动性合理充裕。"],
+)
+SECOND = sina_page(
+    "沪指午后翻红 券商板块领涨",
+    "2022年01月21日 13:40",
+    ["沪指午后震荡走高，截至收盘上涨0.5%。", "券商、保险板块涨幅居前，两市成交额超万亿元。"],
+)
+
+
+def record(path: Path, *pages: tuple[str, str]) -> None:
+    warc = WarcFile(path)
+    warc.write_warcinfo({"software": "tests"})
+    for url, html in pages:
+        warc.write_exchange(url, "GET", [], b"", 200, HTML, html.encode())
+    warc.close()
+
+
+def posts(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every post under ``folder`` (hidden folders left out): relative path -> (bytes, mtime in ns)."""
+    return {
+        str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in sorted(folder.rglob("*.md"))
+        if not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    }
+
+
+def renormalise(*args: str) -> str:
+    done = run_newsbot("renormalise", *args, "-s", "LOG_LEVEL=WARNING")
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_renormalise_writes_each_recorded_article_once(tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    record(
+        warc,
+        (ARTICLE, FIRST),
+        (OTHER, SECOND),
+        ("https://finance.sina.com.cn/", "<html><body></body></html>"),
+    )
+    out = renormalise(str(warc), "-o", str(tmp_path / "out"))
+    assert "new=2 " in out
+    written = posts(tmp_path / "out")
+    assert sorted(written) == ["sina/2022/01/ikyamrmz6500542.md", "sina/2022/01/ikyamrmz6511111.md"]
+    text = written["sina/2022/01/ikyamrmz6500542.md"][0].decode()
+    assert "央行开展1000亿元MLF操作" in text.splitlines()[2]
+    assert "中期借贷便利" in text
+
+
+def test_a_second_pass_leaves_every_post_untouched(tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    record(warc, (ARTICLE, FIRST), (OTHER, SECOND))
+    out = tmp_path / "out"
+    renormalise(str(warc), "-o", str(out))
+    before = posts(out)
+    again = renormalise(str(warc), "-o", str(out))
+    assert "new=0 updated=0 unchanged=2 " in again
+    assert posts(out) == before
+
+
+def test_a_changed_post_is_rewritten_and_the_others_left_alone(tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    record(warc, (ARTICLE, FIRST), (OTHER, SECOND))
+    out = tmp_path / "out"
+    renormalise(str(warc), "-o", str(out))
+    target = out / "sina/2022/01/ikyamrmz6500542.md"
+    good = target.read_bytes()
+    target.write_bytes(good.replace("央行开展".encode(), "旧的提取结果".encode()))
+    os.utime(target, ns=(1, 1))
+    before = posts(out)
+    again = renormalise(str(warc), "-o", str(out))
+    assert "new=0 updated=1 unchanged=1 " in again
+    after = posts(out)
+    assert after["sina/2022/01/ikyamrmz6500542.md"][0] == good
+    assert after["sina/2022/01/ikyamrmz6511111.md"] == before["sina/2022/01/ikyamrmz6511111.md"]
+
+
+def test_the_latest_recording_of_a_page_wins_across_files(tmp_path):
+    older, newer = tmp_path / "a.warc.gz", tmp_path / "b.warc.gz"
+    record(older, (ARTICLE, FIRST))
+    edited = FIRST.replace("合理充裕", "合理充裕，稳定市场预期")
+    record(newer, (ARTICLE, edited))
+    renormalise(str(newer), str(older), "-o", str(tmp_path / "out"))
+    text = (tmp_path / "out/sina/2022/01/ikyamrmz6500542.md").read_text()
+    assert "稳定市场预期" in text
+
+
+def test_a_file_that_is_no_warc_fails_in_one_line(tmp_path):
+    page = tmp_path / "page.warc.gz"
+    page.write_text(FIRST)
+    done = run_newsbot("renormalise", str(page), "-o", str(tmp_path / "out"))
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1].startswith("newsbot: error: ")
+    assert not (tmp_path / "out").exists()
