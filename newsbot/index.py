@@ -12,13 +12,21 @@ The posts stay the source of truth; ``rebuild`` refills the index from them.
 from __future__ import annotations
 
 import itertools
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from newsbot.fingerprint import BITS, hamming
+import frontmatter
+
+from newsbot.fingerprint import BITS, body_text, exact_fingerprint, hamming, simhash
+from newsbot.identity import key_from_post_path
+from newsbot.post import split
+from newsbot.storage import HISTORY_DIR
 
 INDEX_DIR = ".newsbot"
 INDEX_FILE = "index.sqlite3"
@@ -179,7 +187,9 @@ class ArchiveIndex:
                 [row[:3] for row in self._band_rows(entry.key, previous[0])],
             )
         db.execute(
-            f"INSERT OR REPLACE INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+            " path = excluded.path, url = coalesce(nullif(excluded.url, ''), url), body_hash = excluded.body_hash,"
+            " simhash = excluded.simhash, published = excluded.published",
             (entry.key, entry.path, entry.url, entry.body_hash, to_signed(entry.simhash), entry.published),
         )
         db.executemany(
@@ -203,20 +213,31 @@ class ArchiveIndex:
             )
 
     def rebuild(self, entries: Iterable[Entry]) -> int:
-        """Replace every entry with ``entries`` in one transaction; keep aliases of kept keys; return the count."""
+        """Make ``entries`` the whole index in one transaction; return their count.
+
+        An entry without URL keeps the URL stored for its key; aliases of vanished keys go.
+        """
         count = 0
         with self._write() as db:
-            db.execute("DELETE FROM entries")
-            db.execute("DELETE FROM bands")
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY) WITHOUT ROWID")
+            db.execute("DELETE FROM seen")
             for entry in entries:
                 self._insert(db, entry)
+                db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (entry.key,))
                 count += 1
+            db.execute("DELETE FROM bands WHERE key NOT IN (SELECT key FROM seen)")
+            db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM seen)")
             db.execute("DELETE FROM aliases WHERE key NOT IN (SELECT key FROM entries)")
+            db.execute("DELETE FROM seen")
         return count
 
     def entries(self) -> Iterator[Entry]:
         """Every stored entry, by key."""
         yield from map(_entry, self._db().execute(f"SELECT {_COLUMNS} FROM entries ORDER BY key"))
+
+    def alias_count(self) -> int:
+        """How many other keys point at stored articles."""
+        return self._db().execute("SELECT count(*) FROM aliases").fetchone()[0]
 
     def __len__(self) -> int:
         return self._db().execute("SELECT count(*) FROM entries").fetchone()[0]
@@ -232,3 +253,32 @@ class ArchiveIndex:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def entry_from_post(root: Path, path: Path) -> Entry:
+    """The entry of the post at ``path`` under the output folder ``root``, read from the post alone.
+
+    Raises ``ValueError`` for a file that is not a post.
+    """
+    text = path.read_text(encoding="utf-8")
+    front, inner = split(text)
+    published = parsedate_to_datetime(frontmatter.loads(front + "\n")["date"])
+    relpath = path.relative_to(root).as_posix()
+    body = body_text(inner)
+    return Entry(
+        key=key_from_post_path(relpath),
+        path=relpath,
+        url="",
+        body_hash=exact_fingerprint(body),
+        simhash=simhash(body),
+        published=published.astimezone(UTC).isoformat(),
+    )
+
+
+def post_paths(root: Path) -> Iterator[Path]:
+    """Every post under the output folder, in name order, skipping previous versions and newsbot's own files."""
+    for folder, folders, files in os.walk(root):
+        folders[:] = sorted(name for name in folders if name not in (HISTORY_DIR, INDEX_DIR))
+        for name in sorted(files):
+            if name.endswith(".md"):
+                yield Path(folder) / name

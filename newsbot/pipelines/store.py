@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 from pathlib import Path
 
 from itemadapter import ItemAdapter
@@ -71,7 +72,7 @@ class StorePipeline:
                 url=adapter["url"],
                 body_hash=adapter["body_hash"],
                 simhash=adapter["simhash"],
-                published=adapter["published"].isoformat(),
+                published=adapter["published"].astimezone(UTC).isoformat(),
             )
         )
         self.stats.inc_value(f"newsbot/{outcome}")
