@@ -1,15 +1,1 @@
 """newsbot's commands, run by Scrapy's command line (``COMMANDS_MODULE``) and the ``newsbot`` script."""
-
-from __future__ import annotations
-
-import sys
-
-from scrapy.commands import ScrapyCommand
-
-
-class NewsbotCommand(ScrapyCommand):
-    """A command that ends with a one-line ``newsbot: error: ...`` and exit status 1 when it fails."""
-
-    def fail(self, message: str) -> None:
-        print(f"newsbot: error: {message}", file=sys.stderr)
-        self.exitcode = 1

@@ -8,7 +8,7 @@ from contextlib import ExitStack
 from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict
 
-from newsbot.commands import NewsbotCommand
+from newsbot.command import NewsbotCommand
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotServer
 from newsbot.sources.config import SourcesError, load_sources
 

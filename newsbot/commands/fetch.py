@@ -1,4 +1,4 @@
-"""``newsbot fetch URL``: one article, through the real Scrapy machinery, to one post."""
+"""``newsbot fetch URL``: one article of any http(s) URL, by its site's rules or the generic ones, to one post."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import UsageError
 
-from newsbot.commands import NewsbotCommand
-from newsbot.sites import site_for_url
+from newsbot.command import NewsbotCommand
 
 
 class Command(NewsbotCommand):
@@ -36,8 +35,17 @@ class Command(NewsbotCommand):
         parser.add_argument(
             "-o", "--output", metavar="DIR", help="output folder (default: NEWSBOT_OUTPUT_DIR)"
         )
-        parser.add_argument("--record", metavar="FILE.warc.gz", help="also write every response to a WARC file")
+        parser.add_argument(
+            "--record", metavar="FILE.warc.gz", help="also write every response to a WARC file"
+        )
         parser.add_argument("--stdout", action="store_true", help="print the post instead of writing it")
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if not opts.loglevel:
+            self.settings.set("LOG_LEVEL", "ERROR", priority="cmdline")
+        extensions = {**self.settings.getdict("EXTENSIONS"), "newsbot.extensions.progress.Progress": None}
+        self.settings.set("EXTENSIONS", extensions, priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -45,8 +53,6 @@ class Command(NewsbotCommand):
         url = args[0]
         if urlsplit(url).scheme not in ("http", "https"):
             return self.fail(f"not an http(s) URL: {url}")
-        if site_for_url(url) is None:
-            return self.fail(f"no site rules for {url}")
         if opts.html and not Path(opts.html).is_file():
             return self.fail(f"no such file: {opts.html}")
         if opts.record:
@@ -67,9 +73,9 @@ class Command(NewsbotCommand):
         stored: list[dict] = []
         dropped: list[str] = []
         crawler = self.crawler_process.create_crawler("article")
-        crawler.signals.connect(lambda item, **_: stored.append(item), signal=signals.item_scraped)
+        crawler.signals.connect(lambda item, **_: stored.append(item), signal=signals.item_scraped, weak=False)
         crawler.signals.connect(
-            lambda exception, **_: dropped.append(str(exception)), signal=signals.item_dropped
+            lambda exception, **_: dropped.append(str(exception)), signal=signals.item_dropped, weak=False
         )
         self.crawler_process.crawl(crawler, url=url, html_file=html_file)
         self.crawler_process.start()

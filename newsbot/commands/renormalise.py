@@ -6,7 +6,7 @@ import argparse
 
 from scrapy.crawler import Crawler
 
-from newsbot.commands import NewsbotCommand
+from newsbot.command import NewsbotCommand
 from newsbot.commands.replay import Command as ReplayCommand
 from newsbot.pipelines.dedupe import UNCHANGED, UPDATED, Decision, DedupePipeline
 

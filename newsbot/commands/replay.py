@@ -15,7 +15,7 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict
 from twisted.internet.defer import Deferred
 
-from newsbot.commands import NewsbotCommand
+from newsbot.command import NewsbotCommand
 from newsbot.extensions.progress import summary_counts
 from newsbot.warc import Run, read_runs
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
-from newsbot.commands import NewsbotCommand
+from newsbot.command import NewsbotCommand
 from newsbot.schedule import exclusive, parse_duration, run_crawl, schedule
 
 

@@ -6,7 +6,7 @@ import argparse
 
 from scrapy.exceptions import UsageError
 
-from newsbot.commands import NewsbotCommand
+from newsbot.command import NewsbotCommand
 from newsbot.sources.config import Source, SourcesError, load_sources, sources_path
 
 COLUMNS = ("name", "kind", "url", "categories")

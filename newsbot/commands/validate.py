@@ -7,7 +7,7 @@ from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
-from newsbot.commands import NewsbotCommand
+from newsbot.command import NewsbotCommand
 from newsbot.validate import validate_tree
 
 
