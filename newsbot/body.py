@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from urllib.parse import urljoin
 
 import lxml.html
@@ -13,7 +14,7 @@ SCRIPT_URL_ATTRIBUTES = ("src", "href", "action", "formaction", "data", "poster"
 
 def inner_html(element: etree._Element) -> str:
     """The element's content as HTML: its text, then each child with its tail."""
-    parts = [element.text or ""]
+    parts = [html.escape(element.text or "", quote=False)]
     parts += [lxml.html.tostring(child, encoding="unicode", with_tail=True) for child in element]
     return "".join(parts)
 

@@ -1,6 +1,6 @@
 import lxml.html
 
-from newsbot.body import has_text, normalise
+from newsbot.body import has_text, inner_html, normalise
 
 BASE = "https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml"
 
@@ -71,3 +71,8 @@ def test_has_text():
     assert has_text('<img src="https://x/a.png">')
     assert not has_text("<!-- only a comment --><style>.a{}</style>  <script>x()</script>")
     assert not has_text("")
+
+
+def test_inner_html_keeps_leading_text_escaped():
+    element = lxml.html.fragment_fromstring("<div>a &lt;b&gt; &amp; c<p>x</p></div>")
+    assert inner_html(element) == "a &lt;b&gt; &amp; c<p>x</p>"
