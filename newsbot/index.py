@@ -202,6 +202,15 @@ class ArchiveIndex:
         with self._write() as db:
             self._insert(db, entry)
 
+    def record_many(self, entries: Iterable[Entry]) -> int:
+        """Store or replace many entries in one transaction; return their count."""
+        count = 0
+        with self._write() as db:
+            for entry in entries:
+                self._insert(db, entry)
+                count += 1
+        return count
+
     def alias(self, key: str, other_key: str) -> None:
         """Remember ``key`` as another key of the stored article ``other_key``."""
         if key == other_key:

@@ -202,3 +202,11 @@ def test_a_writer_killed_mid_run_leaves_a_sound_index_with_every_acknowledged_en
         last = index.get(f"url:{count - 1:016x}")
         assert index.find_near(last.simhash, 0) == [last]
         assert hamming(last.simhash, (count - 1) * 0x9E3779B97F4A7C15 % 2**64) == 0
+
+
+def test_record_many_stores_a_batch_in_one_transaction(tmp_path):
+    batch = [entry(number) for number in range(100)]
+    with ArchiveIndex(tmp_path) as index:
+        assert index.record_many(batch) == 100
+        assert list(index.entries()) == batch
+        assert index.find_near(batch[42].simhash, 0) == [batch[42]]
