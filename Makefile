@@ -27,9 +27,10 @@ bench: $(BIN)/newsbot
 	$(BIN)/python bench/dedupe.py
 
 fixtures: $(BIN)/newsbot
-	rm -f tests/fixtures/sina-finance.warc.gz
-	scratch=$$(mktemp -d) && $(BIN)/newsbot crawl sina-finance --snapshot \
-		--record tests/fixtures/sina-finance.warc.gz -o $$scratch; status=$$?; rm -rf $$scratch; exit $$status
+	scratch=$$(mktemp -d) && $(BIN)/newsbot crawl sina-finance --snapshot -s LOG_LEVEL=WARNING \
+		--record $$scratch/sina-finance.warc.gz -o $$scratch/out \
+		&& mkdir -p tests/fixtures && mv $$scratch/sina-finance.warc.gz tests/fixtures/; \
+		status=$$?; rm -rf $$scratch; exit $$status
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -130,3 +130,16 @@ def test_a_file_that_is_no_warc_fails_in_one_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith("newsbot: error: ")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_archived_post_keeps_the_filing_its_crawl_gave_it(tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    record(warc, (ARTICLE, FIRST))
+    out = tmp_path / "out"
+    renormalise(str(warc), "-o", str(out))
+    target = out / "sina/2022/01/ikyamrmz6500542.md"
+    filed = target.read_text(encoding="utf-8").replace("新浪财经－国內", "新浪财经－宏观")
+    target.write_text(filed.replace("央行开展", "旧的提取结果"), encoding="utf-8")
+    again = renormalise(str(warc), "-o", str(out))
+    assert "updated=1 " in again
+    assert target.read_text(encoding="utf-8") == filed
