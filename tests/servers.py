@@ -25,7 +25,7 @@ def run_newsbot(
     *args: str, cwd: str | Path | None = None, timeout: float = 120, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
     """Run ``newsbot ARGS`` (``newsbot.cli.main`` in a fresh interpreter), capturing its text output."""
-    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    environment = {**os.environ, **(env or {})}
     environment.pop("SCRAPY_SETTINGS_MODULE", None)
     return subprocess.run(
         [sys.executable, "-c", "from newsbot.cli import main; main()", *args],

@@ -21,8 +21,11 @@ COUNTS = (
     ("updated", "newsbot/updated"),
     ("unchanged", "newsbot/unchanged"),
     ("skipped", "newsbot/skipped_known"),
-    ("duplicates", ("newsbot/duplicates_exact", "newsbot/duplicates_near")),
+    ("duplicates", ("newsbot/duplicates/exact", "newsbot/duplicates/near")),
     ("failed", "newsbot/failed"),
+    ("listings failed", "newsbot/failed/listing"),
+    ("robots forbidden", "robotstxt/forbidden"),
+    ("retries", "retry/count"),
     ("pages", "response_received_count"),
     ("articles requested", "newsbot/article_requests"),
 )
@@ -108,5 +111,12 @@ class Progress:
         self.stream.flush()
         logger.info("summary %s", summary_line(counts))
         if self.summary_file:
-            record = {"spider": spider.name, "reason": reason, "seconds": round(seconds, 3), **counts}
+            stats = {name: value for name, value in self.stats.get_stats().items() if isinstance(value, int)}
+            record = {
+                "spider": spider.name,
+                "reason": reason,
+                "seconds": round(seconds, 3),
+                **counts,
+                "stats": stats,
+            }
             Path(self.summary_file).write_text(json.dumps(record), encoding="utf-8")

@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsbot.extraction import article_from_response
@@ -29,6 +38,30 @@ from newsbot.sources.sina_finance import (
 from newsbot.spiders.article import failure_reason
 
 logger = logging.getLogger(__name__)
+
+
+def refused(failure: Failure) -> bool:
+    """Whether the request was dropped on purpose (robots.txt, ...) rather than failed."""
+    return bool(failure.check(IgnoreRequest)) and not failure.check(HttpError)
+
+
+DOWNLOAD_ERRORS = {
+    DownloadTimeoutError: "timeout",
+    DownloadConnectionRefusedError: "connection_refused",
+    CannotResolveHostError: "dns",
+    ResponseDataLossError: "data_loss",
+    DownloadCancelledError: "cancelled",
+}
+
+
+def failure_stat(failure: Failure) -> str:
+    """The stat suffix of a failed download: ``http_404``, ``timeout``, ... or the error's type name."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    return next(
+        (name for error, name in DOWNLOAD_ERRORS.items() if failure.check(error)),
+        type(failure.value).__name__,
+    )
 
 
 class SinaFinanceSpider(scrapy.Spider):
@@ -110,10 +143,17 @@ class SinaFinanceSpider(scrapy.Spider):
         yield article
 
     def listing_failed(self, failure: Failure) -> None:
+        if refused(failure):
+            logger.info("listing not fetched: %s %s", failure.value, failure.request.url)
+            return
         self.crawler.stats.inc_value("newsbot/failed/listing")
         logger.warning("listing page failed: %s %s", failure_reason(failure), failure.request.url)
 
     def article_failed(self, failure: Failure) -> None:
+        if refused(failure):
+            logger.info("not fetched: %s %s", failure.value, failure.request.url)
+            return
         self.crawler.stats.inc_value("newsbot/failed/download")
+        self.crawler.stats.inc_value(f"newsbot/failed/download/{failure_stat(failure)}")
         self.crawler.stats.inc_value("newsbot/failed")
         logger.warning("article page failed: %s %s", failure_reason(failure), failure.request.url)

@@ -1,0 +1,259 @@
+"""``newsbot crawl sina-finance`` with the real Scrapy downloader against snapshot servers on 127.0.0.1."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from newsbot.snapshot_server import BUNDLED_SNAPSHOT, MANIFEST, SnapshotServer
+from newsbot.sources.sina_finance import channel_by_key
+from newsbot.validate import validate_tree
+from tests.conftest import SEED_POST, SEED_URL, SHARED, needs_shared
+from tests.servers import run_newsbot, serve
+
+BUNDLED = json.loads((BUNDLED_SNAPSHOT / MANIFEST).read_text(encoding="utf-8"))
+ARTICLES = sorted(url for url, entry in BUNDLED.items() if entry.get("file", "").startswith("pages/"))
+CHINA = channel_by_key("china")
+WORLD = channel_by_key("world")
+A, B, C, D = (
+    "https://finance.sina.com.cn/china/gncj/2025-11-20/doc-infwqrta5120384.shtml",
+    "https://finance.sina.com.cn/china/2025-11-19/doc-infwmkzs8830621.shtml",
+    "https://finance.sina.com.cn/china/gncj/2025-11-18/doc-infvxtcq3391058.shtml",
+    "https://finance.sina.com.cn/world/gjcj/2025-11-20/doc-infwqrtc6613092.shtml",
+)
+
+
+def page(url: str, **staging) -> dict:
+    """The bundled snapshot's entry for an article ``url``, its file made absolute, plus ``staging``."""
+    entry = dict(BUNDLED[url])
+    entry["file"] = str(BUNDLED_SNAPSHOT / entry["file"])
+    return {**entry, **staging}
+
+
+def roll(*urls: str) -> dict:
+    """A roll-API page entry listing ``urls``."""
+    data = [{"url": url, "title": "", "ctime": "1763600000", "docid": url.rsplit("-", 1)[-1]} for url in urls]
+    body = json.dumps({"result": {"status": {"code": 0, "msg": "succ"}, "data": data}})
+    return {"body": body, "headers": {"Content-Type": "application/json; charset=utf-8"}}
+
+
+def crawl(server: SnapshotServer, out: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """Crawl through ``server`` into ``out``; the finished process and its summary file."""
+    summary = out.parent / f"{out.name}-summary.json"
+    done = run_newsbot(
+        "crawl",
+        "sina-finance",
+        "-o",
+        str(out),
+        "-s",
+        f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        f"NEWSBOT_SUMMARY_FILE={summary}",
+        *args,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done, json.loads(summary.read_text(encoding="utf-8"))
+
+
+def posts(out: Path) -> dict[str, bytes]:
+    """Every post written under ``out`` by relative path, after checking none is partial or invalid."""
+    assert not [path for path in out.rglob("*.tmp")]
+    problems = {str(path): found for path, found in validate_tree(out) if found}
+    assert not problems
+    return {
+        str(path.relative_to(out)): path.read_bytes()
+        for path in out.rglob("*.md")
+        if ".history" not in path.parts
+    }
+
+
+def test_bundled_snapshot_crawl_writes_one_valid_post_per_article(tmp_path):
+    out = tmp_path / "archive"
+    first = run_newsbot("crawl", "sina-finance", "--snapshot", "-o", str(out))
+    assert first.returncode == 0, first.stderr[-3000:]
+    written = posts(out)
+    assert len(written) == len(ARTICLES) >= 25 and SEED_URL in ARTICLES
+    assert {Path(path).stem for path in written} == {url.rsplit("-", 1)[-1].split(".")[0] for url in ARTICLES}
+    assert "archive updated" in first.stderr
+    validated = run_newsbot("validate", str(out))
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+
+    second = run_newsbot("crawl", "sina-finance", "--snapshot", "-o", str(out))
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "sina-finance: nothing new" in second.stderr
+    assert posts(out) == written
+
+
+@needs_shared
+def test_bundled_snapshot_gives_back_the_seed_and_builds_with_hexo(tmp_path):
+    out = tmp_path / "archive"
+    with SnapshotServer(BUNDLED_SNAPSHOT) as server:
+        crawl(server, out)
+    assert (out / "sina" / "2022" / "01" / "ikyamrmz6500542.md").read_bytes() == SEED_POST.read_bytes()
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed: the Hexo build of the archive cannot run")
+    built = subprocess.run(
+        ["bash", str(SHARED / "tools" / "hexo_build.sh"), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+
+
+def test_second_run_requests_no_article_and_stops_at_the_first_known_page(tmp_path):
+    out = tmp_path / "archive"
+    with SnapshotServer(BUNDLED_SNAPSHOT) as server:
+        _, first = crawl(server, out)
+        after_first = server.hits.copy()
+        written = posts(out)
+        _, second = crawl(server, out)
+    assert (first["new"], first["articles requested"], first["failed"]) == (len(ARTICLES), len(ARTICLES), 0)
+    assert all(after_first[url] == 1 for url in ARTICLES)
+    assert after_first[CHINA.roll_url(2)] == after_first[CHINA.roll_url(3)] == 1
+    assert (second["new"], second["updated"], second["articles requested"]) == (0, 0, 0)
+    assert second["skipped"] > 0
+    assert all(server.hits[url] == 1 for url in ARTICLES)
+    assert server.hits[CHINA.roll_url(1)] == 2
+    assert server.hits[CHINA.roll_url(2)] == 1
+    assert posts(out) == written
+
+
+def test_pagination_goes_on_while_a_page_holds_new_articles(tmp_path):
+    out = tmp_path / "archive"
+    first = {
+        CHINA.roll_url(1): roll(A),
+        CHINA.roll_url(2): roll(B),
+        CHINA.roll_url(3): roll(),
+        A: page(A),
+        B: page(B),
+    }
+    with serve(first, tmp_path / "first") as server:
+        _, summary = crawl(server, out, "--channels", "china")
+    assert [server.hits[CHINA.roll_url(n)] for n in (1, 2, 3, 4)] == [1, 1, 1, 0]
+    assert summary["new"] == 2
+    later = {CHINA.roll_url(1): roll(C, A), CHINA.roll_url(2): roll(B), CHINA.roll_url(3): roll(), C: page(C)}
+    with serve(later, tmp_path / "later") as server:
+        _, summary = crawl(server, out, "--channels", "china")
+    assert [server.hits[CHINA.roll_url(n)] for n in (1, 2, 3)] == [1, 1, 0]
+    assert (summary["new"], summary["skipped"], summary["articles requested"]) == (1, 2, 1)
+    assert len(posts(out)) == 3
+
+
+def test_a_missing_article_is_counted_and_the_others_stored(tmp_path):
+    out = tmp_path / "archive"
+    missing = "https://finance.sina.com.cn/china/2025-11-20/doc-inotthere0000001.shtml"
+    entries = {CHINA.roll_url(1): roll(A, missing, B), A: page(A), B: page(B)}
+    with serve(entries, tmp_path) as server:
+        _, summary = crawl(server, out, "--channels", "china", "--max-pages", "1")
+    assert server.hits[missing] == 1
+    assert (summary["new"], summary["failed"]) == (2, 1)
+    assert summary["stats"]["newsbot/failed/download/http_404"] == 1
+    assert len(posts(out)) == 2
+
+
+def test_a_server_error_then_success_is_retried(tmp_path):
+    out = tmp_path / "archive"
+    entries = {CHINA.roll_url(1): roll(A), A: page(A, fail_first=2)}
+    with serve(entries, tmp_path) as server:
+        _, summary = crawl(server, out, "--channels", "china", "--max-pages", "1")
+    assert server.hits[A] == 3
+    assert (summary["new"], summary["failed"], summary["retries"]) == (1, 0, 2)
+    assert len(posts(out)) == 1
+
+
+def test_a_timeout_fails_one_article_only(tmp_path):
+    out = tmp_path / "archive"
+    entries = {CHINA.roll_url(1): roll(A, B), A: page(A, delay=3), B: page(B)}
+    with serve(entries, tmp_path) as server:
+        _, summary = crawl(
+            server,
+            out,
+            "--channels",
+            "china",
+            "--max-pages",
+            "1",
+            "-s",
+            "DOWNLOAD_TIMEOUT=1",
+            "-s",
+            "RETRY_TIMES=0",
+        )
+    assert (summary["new"], summary["failed"]) == (1, 1)
+    assert summary["stats"]["newsbot/failed/download/timeout"] == 1
+    assert [Path(path).stem for path in posts(out)] == ["infwmkzs8830621"]
+
+
+def test_a_redirected_article_is_stored_under_its_listed_identity(tmp_path):
+    out = tmp_path / "archive"
+    old = "https://finance.sina.com.cn/china/2025-11-20/doc-infwqrta5120384.shtml"
+    entries = {CHINA.roll_url(1): roll(old), old: {"redirect": A}, A: page(A)}
+    with serve(entries, tmp_path) as server:
+        _, summary = crawl(server, out, "--channels", "china", "--max-pages", "1")
+    assert server.hits[old] == server.hits[A] == 1
+    assert summary["new"] == 1 and summary["stats"]["downloader/response_status_count/301"] == 1
+    assert [Path(path).stem for path in posts(out)] == ["infwqrta5120384"]
+
+
+def test_an_article_that_moved_channel_is_stored_once(tmp_path):
+    out = tmp_path / "archive"
+    moved = "https://finance.sina.com.cn/world/2025-11-20/doc-infwqrta5120384.shtml"
+    entries = {
+        CHINA.roll_url(1): roll(A),
+        WORLD.roll_url(1): roll(moved, D),
+        A: page(A),
+        moved: page(A),
+        D: page(D),
+    }
+    with serve(entries, tmp_path) as server:
+        _, first = crawl(server, out, "--channels", "china,world", "--max-pages", "1")
+        _, second = crawl(server, out, "--channels", "world", "--max-pages", "1")
+    assert server.hits[A] + server.hits[moved] == 1
+    assert (first["new"], first["articles requested"]) == (2, 2)
+    assert (second["new"], second["articles requested"], second["skipped"]) == (0, 0, 2)
+    assert sorted(Path(path).stem for path in posts(out)) == ["infwqrta5120384", "infwqrtc6613092"]
+
+
+def test_a_malformed_api_page_fails_its_channel_only(tmp_path):
+    out = tmp_path / "archive"
+    entries = {
+        CHINA.roll_url(1): roll(A),
+        WORLD.roll_url(1): {"body": '{"result": {"status": {"code": 0}, "data": [{"url": ', "status": 200},
+        A: page(A),
+    }
+    with serve(entries, tmp_path) as server:
+        _, summary = crawl(server, out, "--channels", "china,world", "--max-pages", "1")
+    assert (summary["new"], summary["listings failed"], summary["failed"]) == (1, 1, 0)
+    assert len(posts(out)) == 1
+
+
+def test_robots_txt_keeps_a_disallowed_article_unrequested(tmp_path):
+    out = tmp_path / "archive"
+    listing = channel_by_key("usstock").list_url
+    kept = "https://finance.sina.com.cn/stock/usstock/c/2025-11-20/doc-infwqrth1207749.shtml"
+    also = "https://finance.sina.com.cn/stock/usstock/c/2025-11-19/doc-infwmkzw6690312.shtml"
+    barred = "https://finance.sina.com.cn/stock/usstock/c/2016-06-02/doc-ifxsvenv6352210.shtml"
+    entries = {
+        "https://finance.sina.com.cn/robots.txt": {
+            "body": "User-agent: *\nDisallow: /stock/usstock/c/2016-\n"
+        },
+        listing: {
+            "file": str(BUNDLED_SNAPSHOT / BUNDLED[listing]["file"]),
+            "headers": BUNDLED[listing]["headers"],
+        },
+        kept: page(kept),
+        also: page(also),
+        barred: page(barred),
+    }
+    with serve(entries, tmp_path) as server:
+        _, summary = crawl(server, out, "--channels", "usstock")
+    assert barred not in server.hits
+    assert server.hits[kept] == 1 and server.hits["https://finance.sina.com.cn/robots.txt"] == 1
+    assert (summary["robots forbidden"], summary["failed"]) == (1, 0)
+    assert summary["new"] == 2
+    assert sorted(Path(path).stem for path in posts(out)) == ["infwmkzw6690312", "infwqrth1207749"]
