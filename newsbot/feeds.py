@@ -1,5 +1,8 @@
 """Feeds and list pages to entries: RSS 2.0, RSS 1.0 and Atom through feedparser, dates in the forms feeds use.
 
+Relative links in an entry's HTML are left for the post's normaliser to resolve against the entry's link
+(the page the HTML comes from), except under an explicit ``xml:base``, which resolves them here.
+
 An entry's content counts as the full article (``FeedEntry.html``) when it holds at least
 ``FULL_HTML_BLOCKS`` block-level elements (``<br>`` included) and at least ``FULL_HTML_CHARS`` characters
 of visible text; anything shorter or plain text is a summary, and the article page is fetched instead.
@@ -19,6 +22,8 @@ from urllib.parse import urljoin
 import feedparser
 import lxml.html
 from lxml import etree
+
+from newsbot.body import inner_html
 
 BEIJING = timezone(timedelta(hours=8))
 FULL_HTML_BLOCKS = 2
@@ -126,6 +131,22 @@ def _as_html(detail: dict) -> str:
     return "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in paragraphs)
 
 
+def _absolute(fragment: str, base: str) -> str:
+    """HTML with its links made absolute against ``base``."""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    root.make_links_absolute(base, resolve_base_href=False)
+    return inner_html(root)
+
+
+def _content(detail: dict, feed_url: str) -> str:
+    """An entry's content as HTML, links resolved against an ``xml:base`` the feed gives."""
+    value = _as_html(detail)
+    base = detail.get("base")
+    if base and base != feed_url and value.strip():
+        return _absolute(value, base)
+    return value
+
+
 def _published(entry: dict) -> datetime | None:
     for field in DATE_FIELDS:
         raw = entry.get(field)
@@ -142,9 +163,9 @@ def _link(entry: dict, base_url: str) -> str | None:
     return None
 
 
-def _entry(entry: dict, url: str) -> FeedEntry:
-    contents = [_as_html(detail) for detail in entry.get("content", [])]
-    summary = _as_html(entry["summary_detail"]) if entry.get("summary_detail") else ""
+def _entry(entry: dict, url: str, feed_url: str) -> FeedEntry:
+    contents = [_content(detail, feed_url) for detail in entry.get("content", [])]
+    summary = _content(entry["summary_detail"], feed_url) if entry.get("summary_detail") else ""
     full = next((content for content in [*contents, summary] if is_full_html(content)), None)
     return FeedEntry(
         url=url,
@@ -164,7 +185,7 @@ def parse_feed(body: bytes, url: str) -> Feed:
     parsed = feedparser.parse(
         io.BytesIO(body),
         response_headers={"content-location": url, "content-type": XML_TYPE},
-        resolve_relative_uris=True,
+        resolve_relative_uris=False,
         sanitize_html=False,
     )
     found = parsed.entries
@@ -178,7 +199,7 @@ def parse_feed(body: bytes, url: str) -> Feed:
     elif not parsed.version:
         problem = "not an RSS or Atom document"
     links = [_link(entry, url) for entry in found]
-    entries = [_entry(entry, link) for entry, link in zip(found, links, strict=True) if link]
+    entries = [_entry(entry, link, url) for entry, link in zip(found, links, strict=True) if link]
     return Feed(entries, problem, links.count(None))
 
 

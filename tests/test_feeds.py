@@ -33,7 +33,18 @@ def test_rss2_full_html_in_description():
     assert entry.title == "央行 & 市场"
     assert entry.published == datetime(2024, 5, 10, 0, 30, tzinfo=UTC)
     assert entry.html.startswith("<p>第0段")
-    assert 'src="http://127.0.0.1:8000/img/1.png"' in entry.html
+    assert "src='/img/1.png'" in entry.html
+
+
+def test_xml_base_resolves_the_content_links():
+    body = f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://cdn.example.org/news/"><title>T</title><id>urn:x</id>
+<updated>2024-05-10T00:00:00Z</updated><entry><title>A</title><id>urn:a</id><link href="a.html"/>
+<updated>2024-05-10T00:00:00Z</updated><content type="html"><![CDATA[{ARTICLE}<img src="img/a.png">]]></content>
+</entry></feed>""".encode()
+    [entry] = parse_feed(body, FEED_URL).entries
+    assert entry.url == "https://cdn.example.org/news/a.html"
+    assert 'src="https://cdn.example.org/news/img/a.png"' in entry.html
 
 
 def test_content_encoded_is_the_body_and_description_the_summary():
