@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from datetime import datetime
 
 import lxml.html
@@ -167,3 +169,36 @@ def test_real_list_pages_are_refused():
     for path in sorted((PAGES / "sina_list").glob("*.html")):
         with pytest.raises(NotAnArticle):
             generic.extract(decode_html(path.read_bytes(), None), "https://www.sina.com.cn/")
+
+
+def _fetch(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-c", "from newsbot.cli import main; main()", "fetch", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_fetch_any_site_writes_a_post_through_the_generic_extractor(tmp_path):
+    saved = tmp_path / "page.html"
+    saved.write_text(
+        page(
+            head="<title>央行开展逆回购操作_示例网</title>",
+            header='<h1>央行开展逆回购操作</h1><div class="time">2024-05-10 08:15</div>',
+        ),
+        encoding="utf-8",
+    )
+    result = _fetch(URL, "--html", str(saved), "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    [post] = (tmp_path / "out").rglob("*.md")
+    assert post.relative_to(tmp_path / "out").parts[:3] == ("www-example-finance-com-cn", "2024", "05")
+    text = post.read_text(encoding="utf-8")
+    assert "title: 央行开展逆回购操作" in text or "title: '央行开展逆回购操作'" in text
+    assert "<p>第0段" in text
+
+
+def test_fetch_a_page_without_an_article_body_is_a_one_line_error(tmp_path):
+    saved = tmp_path / "page.html"
+    saved.write_text(page(head="<title>首页</title>", body="<ul><li><a href='/1'>新闻</a></li></ul>"))
+    result = _fetch(URL, "--html", str(saved), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("newsbot: error:")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.rglob("*.md"))
