@@ -12,6 +12,7 @@ from scrapy.utils.log import configure_logging
 
 from newsbot.command import NewsbotCommand
 from newsbot.schedule import exclusive, parse_duration, run_crawl, schedule
+from newsbot.snapshot_server import BUNDLED_SNAPSHOT
 
 
 class Command(NewsbotCommand):
@@ -32,7 +33,13 @@ class Command(NewsbotCommand):
         )
         parser.add_argument("--runs", type=int, default=None, help="stop after N runs (default: never)")
         parser.add_argument("-o", "--output", dest="output_dir", metavar="DIR", help="archive folder")
-        parser.add_argument("--snapshot", action="store_true", help="crawl the bundled snapshot")
+        parser.add_argument(
+            "--snapshot",
+            nargs="?",
+            const=str(BUNDLED_SNAPSHOT),
+            metavar="DIR",
+            help="crawl a snapshot served on 127.0.0.1 (default: the bundled one)",
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -42,7 +49,12 @@ class Command(NewsbotCommand):
         except ValueError as error:
             raise UsageError(str(error), print_help=False) from None
         output_dir = Path(opts.output_dir or self.settings["NEWSBOT_OUTPUT_DIR"])
-        crawl_args = [args[0], "-o", str(output_dir), *(["--snapshot"] if opts.snapshot else [])]
+        crawl_args = [
+            args[0],
+            "-o",
+            str(output_dir),
+            *(["--snapshot", opts.snapshot] if opts.snapshot else []),
+        ]
         for setting in opts.set:
             crawl_args += ["-s", setting]
         configure_logging(self.settings)
