@@ -337,6 +337,38 @@ def table(scores: dict[str, Score], pages: int) -> str:
     return "\n".join(lines)
 
 
+def adapter_table(pages: list[tuple[Case, str]]) -> str:
+    """Each site adapter against the generic extractor, on the pages of that adapter's site."""
+    groups: dict[str, list[tuple[Case, str]]] = {}
+    for case, text in pages:
+        site = site_for_url(case.url)
+        if site is not None:
+            groups.setdefault(site.NAME, []).append((case, text))
+    lines = [
+        "| site adapter | pages | body F1 adapter / generic | title adapter / generic | date adapter / generic |",
+        "|---|---|---|---|---|",
+    ]
+    for name, group in sorted(groups.items()):
+        adapter, fallback = score(_newsbot, group), score(_newsbot_generic, group)
+        lines.append(
+            f"| {name} | {len(group)} | {_mean(adapter.f1)} / {_mean(fallback.f1)} | "
+            f"{_share(adapter.titles)} / {_share(fallback.titles)} | {_share(adapter.dates)} / {_share(fallback.dates)} |"
+        )
+    return "\n".join(lines)
+
+
+def page_table(found: list[Case], scores: dict[str, Score]) -> str:
+    """Body F1 of each extractor on each page with expected text."""
+    names = list(scores)
+    lines = ["| page | ground truth | " + " | ".join(names) + " |", "|---" * (len(names) + 2) + "|"]
+    columns = {name: iter(scores[name].f1) for name in names}
+    for case in found:
+        if case.text is not None:
+            cells = " | ".join(f"{next(columns[name]):.2f}" for name in names)
+            lines.append(f"| {case.page.relative_to(PAGES)} | {case.dataset} | {cells} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", help="run only extractors whose name contains this")
@@ -354,21 +386,16 @@ def main() -> None:
     }
     scores = {name: score(extractor, pages) for name, extractor in chosen.items()}
     with_text = sum(case.text is not None for case in found)
-    adapted = sum(site_for_url(case.url) is not None for case in found)
     print(
-        f"{len(found)} pages ({with_text} with body text, {sum(c.title is not None for c in found)} with a title, "
-        f"{sum(c.published is not None for c in found)} with a time; {adapted} served by a site adapter)\n"
+        f"{len(found)} pages: {with_text} with body text, {sum(c.title is not None for c in found)} with a "
+        f"title, {sum(c.published is not None for c in found)} with a time\n"
     )
     print(table(scores, len(found)))
+    print()
+    print(adapter_table(pages))
     if args.pages:
         print()
-        for name in chosen:
-            f1 = iter(scores[name].f1)
-            line = [f"{next(f1):.2f}" for case in found if case.text is not None]
-            print(name, " ".join(line))
-        for case in found:
-            if case.text is not None:
-                print(case.dataset, case.page.relative_to(PAGES))
+        print(page_table(found, scores))
 
 
 if __name__ == "__main__":
