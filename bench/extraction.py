@@ -21,11 +21,12 @@ import time
 import unicodedata
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import lxml.html
+from gne import GeneralNewsExtractor
 from lxml import etree
 
 from newsbot import generic
@@ -195,6 +196,25 @@ def _newsbot_generic(text: str, url: str) -> Reading:
     return _html_reading(extracted.title, extracted.body_html, extracted.published)
 
 
+def _gne_with(rule: str) -> Callable[[str, str], Reading]:
+    """GNE's reading with one of newsbot's rules on top: ``title``, ``date`` or ``widening``."""
+
+    def read(text: str, url: str) -> Reading:
+        root = lxml.html.document_fromstring(text)
+        plain = _gne(text, url)
+        if rule == "title":
+            return replace(plain, title=generic.find_title(root, plain.title))
+        if rule == "date":
+            found = GeneralNewsExtractor().extract(text)
+            return replace(plain, published=generic.find_published(root, found.get("publish_time")))
+        body, _ = generic.body_node(text, root)
+        return _html_reading(
+            plain.title, generic.clean_body(body) if body is not None else "", plain.published
+        )
+
+    return read
+
+
 def _date(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=BEIJING)
@@ -229,8 +249,6 @@ def _readability(text: str, url: str) -> Reading:
 
 
 def _gne(text: str, url: str) -> Reading:
-    from gne import GeneralNewsExtractor
-
     result = GeneralNewsExtractor().extract(text, with_body_html=True)
     return _html_reading(
         result.get("title", ""), result.get("body_html", ""), _date(result.get("publish_time"))
@@ -276,6 +294,9 @@ EXTRACTORS: dict[str, Callable[[str, str], Reading]] = {
     "trafilatura": _trafilatura,
     "readability-lxml": _readability,
     "gne": _gne,
+    "gne + newsbot title rule (<title> part the page shows)": _gne_with("title"),
+    "gne + newsbot date rule (date shown by the headline)": _gne_with("date"),
+    "gne + newsbot widening of a lone paragraph": _gne_with("widening"),
     "goose3": _goose,
     "newspaper4k": _newspaper,
     "justext (no Chinese stoplist: length and links only)": _justext,

@@ -165,6 +165,15 @@ def test_real_pages(file, title, published):
 
 
 @needs_shared
+def test_an_h1_the_title_holds_beats_the_site_name_gne_takes():
+    text = decode_html((PAGES / "mingridapan" / "gne_mingridapan_shishi_637863.html").read_bytes(), None)
+    assert GeneralNewsExtractor().extract(text)["title"] == "明日股市预测"
+    assert generic.extract(text, "http://www.mingridapan.com/shishi/news/637863.html").title == (
+        "最新出炉联合国贸发报告：2019年全球经济增长率降至2.3%"
+    )
+
+
+@needs_shared
 def test_real_list_pages_are_refused():
     for path in sorted((PAGES / "sina_list").glob("*.html")):
         with pytest.raises(NotAnArticle):
