@@ -11,6 +11,7 @@ import itertools
 import random
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from newsbot.body import inner_html, parse_fragment  # noqa: E402
 from newsbot.charset import decode_html  # noqa: E402
 from newsbot.extraction import article_from_page  # noqa: E402
-from newsbot.fingerprint import body_text, hamming, normalise_text, simhash  # noqa: E402
+from newsbot.fingerprint import body_text, exact_fingerprint, hamming, normalise_text, simhash  # noqa: E402
 
 PAGES = ROOT.parent / "shared" / "pages"
 SKIPPED_FOLDERS = ("groundtruth", "sina_list")
@@ -156,6 +157,19 @@ def fingerprint(body_html: str) -> int:
     return simhash(body_text(body_html))
 
 
+def fingerprint_speed(articles: list[Article], size: int = 3000, rounds: int = 20) -> tuple[float, float]:
+    """Milliseconds per ``size``-character text for ``simhash`` and ``exact_fingerprint``."""
+    texts = [(body_text(article.body_html) * (size // 100 + 1))[:size] for article in articles]
+    timings = []
+    for function in (simhash, exact_fingerprint):
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for text in texts:
+                function(text)
+        timings.append((time.perf_counter() - started) * 1000 / (rounds * len(texts)))
+    return timings[0], timings[1]
+
+
 def main() -> None:
     rng = random.Random(20220121)
     articles = load_articles()
@@ -190,6 +204,8 @@ def main() -> None:
             f"  {edit:22} n={len(gaps):3}  {ordered[0]:2} / {ordered[len(ordered) // 2]:2} / {ordered[-1]:2}"
         )
     print(f"different articles: nearest {min(different)}, same channel and day nearest {min(same_day)}")
+    simhash_ms, exact_ms = fingerprint_speed(articles)
+    print(f"per 3,000-character body: simhash {simhash_ms:.2f} ms, exact fingerprint {exact_ms:.2f} ms")
     print(f"{'distance':>8} {'recall':>7} {'precision':>9} {'false pos':>9} {'same-day fp':>11}")
     for distance in DISTANCES:
         hits = sum(gap <= distance for gap in positives)
