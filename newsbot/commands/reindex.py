@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
-from newsbot.commands import NewsbotCommand
+from newsbot.command import NewsbotCommand
 from newsbot.index import ArchiveIndex, Entry, entry_from_post, index_path, post_paths
 
 
