@@ -277,3 +277,12 @@ def test_robots_txt_holds_for_requests_sent_while_it_downloads(tmp_path):
         _, summary = crawl(server, out, "--channels", "china", "--max-pages", "1")
     assert B not in server.hits
     assert (summary["robots forbidden"], summary["new"]) == (1, 2)
+
+
+def test_a_missing_snapshot_folder_is_a_one_line_error(tmp_path):
+    done = run_newsbot(
+        "crawl", "sina-finance", "--snapshot", str(tmp_path / "nowhere"), "-o", str(tmp_path / "out")
+    )
+    assert done.returncode == 1
+    assert f"newsbot: error: no snapshot at {tmp_path / 'nowhere'}" in done.stderr
+    assert not (tmp_path / "out").exists()

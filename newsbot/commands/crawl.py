@@ -9,7 +9,7 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict
 
 from newsbot.command import NewsbotCommand
-from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotServer
+from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotError, SnapshotServer
 from newsbot.sources.config import SourcesError, load_sources
 
 SNAPSHOT_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}
@@ -89,7 +89,10 @@ class Command(NewsbotCommand):
             spider_args["channels"] = opts.channels
         with ExitStack() as stack:
             if opts.snapshot:
-                server = stack.enter_context(SnapshotServer(opts.snapshot))
+                try:
+                    server = stack.enter_context(SnapshotServer(opts.snapshot))
+                except SnapshotError as error:
+                    return self.fail(str(error))
                 self.settings.set("NEWSBOT_SNAPSHOT_ADDRESS", server.address, priority="cmdline")
             crawlers = []
             for spider_name, source_args in targets:
