@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 HISTORY_DIR = ".history"
+TEMPORARY_SUFFIX = ".tmp"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -40,20 +41,73 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def temporary_path(path: Path) -> Path:
+    """The temporary file ``atomic_write`` fills before renaming it to ``path``: ``.<name>.tmp`` beside it."""
+    return path.with_name(f".{path.name}{TEMPORARY_SUFFIX}")
+
+
+def _lock_temporary(tmp: Path, blocking: bool = True) -> int | None:
+    """Open and lock ``tmp`` (creating it), once the lock is ours and the file still the one at ``tmp``.
+
+    A writer holds the lock until its rename, and the kernel drops it when the writer dies, so a temporary
+    file that can be locked is a killed writer's leftover. ``None`` when not ``blocking`` and it is busy.
+    """
+    while True:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        try:
+            current = os.stat(tmp)
+        except FileNotFoundError:
+            current = None
+        if current is not None and os.path.samestat(os.fstat(fd), current):
+            return fd
+        os.close(fd)
+
+
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a synced temporary file in the same folder and a rename."""
+    """Write ``text`` to ``path`` through a synced temporary file in the same folder and a rename.
+
+    The temporary file is locked while written: writers of one path take turns, and one killed mid-write
+    leaves a file the next writer of that path takes over, never a partial post.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = temporary_path(path)
+    fd = _lock_temporary(tmp)
+    renamed = False
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        os.ftruncate(fd, 0)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="", closefd=False) as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            os.fsync(fd)
         os.replace(tmp, path)
+        renamed = True
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if not renamed:
+            tmp.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
     _fsync_dir(path.parent)
+
+
+def remove_stale_temporaries(root: Path) -> list[Path]:
+    """Delete the temporary files under ``root`` that killed writers left; return their paths."""
+    removed = []
+    for tmp in sorted(Path(root).rglob(f".*{TEMPORARY_SUFFIX}")):
+        fd = _lock_temporary(tmp, blocking=False) if tmp.is_file() else None
+        if fd is None:
+            continue
+        try:
+            tmp.unlink()
+            removed.append(tmp)
+        finally:
+            os.close(fd)
+    return removed
 
 
 def keep_previous(root: Path, path: Path) -> Path:
