@@ -40,8 +40,16 @@ from newsbot.spiders.article import failure_reason
 logger = logging.getLogger(__name__)
 
 
+ROBOTS_REFUSAL = "Forbidden by robots.txt"
+
+
 def refused(failure: Failure) -> bool:
-    """Whether the request was dropped on purpose (robots.txt, ...) rather than failed."""
+    """Whether robots.txt kept the request from being sent (Scrapy tells it only by the message)."""
+    return bool(failure.check(IgnoreRequest)) and str(failure.value) == ROBOTS_REFUSAL
+
+
+def ignored(failure: Failure) -> bool:
+    """Whether a downloader middleware gave the request up, like Scrapy's redirect limit."""
     return bool(failure.check(IgnoreRequest)) and not failure.check(HttpError)
 
 
@@ -58,6 +66,8 @@ def failure_stat(failure: Failure) -> str:
     """The stat suffix of a failed download: ``http_404``, ``timeout``, ... or the error's type name."""
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
+    if ignored(failure):
+        return "ignored"
     return next(
         (name for error, name in DOWNLOAD_ERRORS.items() if failure.check(error)),
         type(failure.value).__name__,
@@ -110,7 +120,10 @@ class SinaFinanceSpider(scrapy.Spider):
         yield from self.article_requests(list_page_links(response.text, response.url), channel)
 
     def article_requests(self, listed: Iterable[Listed], channel: Channel) -> Iterator[scrapy.Request]:
-        """Requests for the listed articles that neither the archive nor this run already has."""
+        """Requests for the listed articles that neither the archive nor this run already has.
+
+        Keys dedupe them, so Scrapy's dupe filter stays out: a redirect loop ends at the redirect limit, counted.
+        """
         for entry in listed:
             key = article_key(entry.url)
             if key in self.requested_keys:
@@ -125,6 +138,7 @@ class SinaFinanceSpider(scrapy.Spider):
                 callback=self.parse_article,
                 errback=self.article_failed,
                 cb_kwargs={"channel": channel, "listed": entry, "key": key},
+                dont_filter=True,
             )
 
     def parse_article(
@@ -156,4 +170,7 @@ class SinaFinanceSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newsbot/failed/download")
         self.crawler.stats.inc_value(f"newsbot/failed/download/{failure_stat(failure)}")
         self.crawler.stats.inc_value("newsbot/failed")
-        logger.warning("article page failed: %s %s", failure_reason(failure), failure.request.url)
+        reason = failure_reason(failure)
+        if ignored(failure):
+            reason = f"{reason} ({failure.value})"
+        logger.warning("article page failed: %s %s", reason, failure.request.url)
