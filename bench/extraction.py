@@ -7,7 +7,9 @@ extractor that gives nothing scores 0 there). Title: exact match after whitespac
 same minute, Beijing time. Ground truth (``../shared/pages/groundtruth``, mapped to pages through
 ``PROVENANCE.md``): magic-html and cwced (hand-made), cx-extractor (the dataset's), newspaper4k (made by
 newspaper4k itself, so biased to it; its date has no time and is left out), the 2018 Sina feed index (the
-feed's title and time, no body).
+feed's title and time, no body). "body images" counts ``<img>`` in the body HTML over all pages, for the
+extractors that give HTML. The compared libraries install with ``pip install -e '.[bench]'``; a missing one
+is skipped. Run: ``python bench/extraction.py [--pages] [--only NAME]``.
 """
 
 from __future__ import annotations
@@ -313,6 +315,8 @@ def score(extractor: Callable[[str, str], Reading], pages: list[tuple[Case, str]
             reading = extractor(text, case.url)
         except NotAnArticle:
             reading = Reading()
+        except ImportError:
+            raise
         except Exception:
             result.failures += 1
             reading = Reading()
@@ -405,7 +409,12 @@ def main() -> None:
         for name, extractor in EXTRACTORS.items()
         if not args.only or any(part in name for part in args.only)
     }
-    scores = {name: score(extractor, pages) for name, extractor in chosen.items()}
+    scores = {}
+    for name, extractor in chosen.items():
+        try:
+            scores[name] = score(extractor, pages)
+        except ImportError as error:
+            print(f"skipped {name}: {error} (pip install -e '.[bench]')", file=sys.stderr)
     with_text = sum(case.text is not None for case in found)
     print(
         f"{len(found)} pages: {with_text} with body text, {sum(c.title is not None for c in found)} with a "
