@@ -1,6 +1,7 @@
 """``newsbot crawl sina-finance`` with the real Scrapy downloader against snapshot servers on 127.0.0.1."""
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -90,6 +91,17 @@ def test_bundled_snapshot_crawl_writes_one_valid_post_per_article(tmp_path):
     assert posts(out) == written
 
 
+def hexo_site(tmp_path: Path) -> Path:
+    """A Hexo site of this test's own, reusing the shared site's installed packages when there are some."""
+    site = tmp_path / "hexo-site"
+    site.mkdir()
+    installed = Path.home() / ".cache" / "archive-hexo-site" / "node_modules"
+    if installed.is_dir() and (installed.parent / "package.json").is_file():
+        (site / "node_modules").symlink_to(installed)
+        shutil.copy(installed.parent / "package.json", site / "package.json")
+    return site
+
+
 @needs_shared
 def test_bundled_snapshot_gives_back_the_seed_and_builds_with_hexo(tmp_path):
     out = tmp_path / "archive"
@@ -103,6 +115,7 @@ def test_bundled_snapshot_gives_back_the_seed_and_builds_with_hexo(tmp_path):
         capture_output=True,
         text=True,
         timeout=600,
+        env={**os.environ, "HEXO_SITE": str(hexo_site(tmp_path))},
     )
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
 
