@@ -133,10 +133,8 @@ def _title(root: lxml.html.HtmlElement) -> str | None:
     )
 
 
-def _published(root: lxml.html.HtmlElement) -> datetime | None:
-    """``article:published_time``, else the page's shown date (Beijing time), else the CMS publish stamp."""
-    if (stamp := meta_content(root, "article:published_time")) and (moment := parse_datetime(stamp)):
-        return moment
+def _shown(root: lxml.html.HtmlElement) -> datetime | None:
+    """The date the page shows by its headline (Beijing time), else the CMS publish stamp."""
     for xpath in DATE_XPATHS:
         for element in root.xpath(xpath):
             if moment := parse_datetime(text_of(element)):
@@ -145,6 +143,19 @@ def _published(root: lxml.html.HtmlElement) -> datetime | None:
         if match := _PUBLISHED_COMMENT.search(comment.text or ""):
             return parse_datetime(match.group(1))
     return None
+
+
+def _published(root: lxml.html.HtmlElement) -> datetime | None:
+    """The shown date, to the second where ``article:published_time`` agrees with it to the minute.
+
+    Sina moves ``article:published_time`` when an article is edited, so the date shown is the one kept.
+    """
+    stamp = meta_content(root, "article:published_time")
+    meta = parse_datetime(stamp) if stamp else None
+    shown = _shown(root)
+    if shown is None or (meta is not None and abs((meta - shown).total_seconds()) < 60):
+        return meta or shown
+    return shown
 
 
 def _editor(root: lxml.html.HtmlElement) -> str | None:
