@@ -12,3 +12,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run a newsbot command (``fetch``, ``crawl``, ``validate``, ...) as ``scrapy`` would."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsbot.settings")
     execute(["newsbot", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

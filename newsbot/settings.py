@@ -36,6 +36,8 @@ LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
     "newsbot.middlewares.saved_page.SavedPageMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsbot.middlewares.robots.RobotsTxtMiddleware": 100,
     "newsbot.middlewares.record.WarcRecorderMiddleware": 940,
     "newsbot.middlewares.snapshot.SnapshotMiddleware": 950,
     "newsbot.middlewares.replay.WarcReplayMiddleware": 960,

@@ -272,11 +272,6 @@ def test_robots_txt_keeps_a_disallowed_article_unrequested(tmp_path):
     assert sorted(Path(path).stem for path in posts(out)) == ["infwmkzw6690312", "infwqrth1207749"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Scrapy 2.19's RobotsTxtMiddleware hands None (allow all) to requests that wait for a host's "
-    "robots.txt behind the first one (Deferred.asFuture consumes the parser); fix proposed to the lead",
-)
 def test_robots_txt_holds_for_requests_sent_while_it_downloads(tmp_path):
     out = tmp_path / "archive"
     entries = {

@@ -1,0 +1,23 @@
+"""Scrapy's robots.txt middleware, with every request that waited for a host's robots.txt obeying it."""
+
+from __future__ import annotations
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy 2.19 hands ``None`` (allow all) to the second and later requests waiting on one robots.txt
+    download, since the first waiter's future takes the Deferred's result; those requests read the stored parser.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        if parser is None:
+            stored = self._parsers.get(urlparse_cached(request).netloc)
+            if not isinstance(stored, Deferred):
+                return stored
+        return parser
