@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from itemadapter import ItemAdapter
-from newsbot.fingerprint import body_text, exact_fingerprint, simhash
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from newsbot.extraction import article_from_response
+from newsbot.fingerprint import body_text, exact_fingerprint, simhash
 from newsbot.items import Article
 from newsbot.pipelines.normalise import NormalisePipeline
 from newsbot.pipelines.store import post_of
