@@ -1,3 +1,4 @@
+import asyncio
 import gzip
 import http.server
 import shutil
@@ -14,7 +15,7 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from newsbot.middlewares.record import WarcRecorderMiddleware
-from newsbot.middlewares.replay import WarcReplayMiddleware
+from newsbot.middlewares.replay import RecordedOrder, WarcReplayMiddleware
 from newsbot.warc import WarcFile, read_response, read_runs, rebase_url, replay_run, url_key
 
 PAGE = "<html><head><meta charset='utf-8'><title>标题</title></head><body><p>正文</p></body></html>".encode()
@@ -186,7 +187,7 @@ def replay_middleware(tmp_path, *bodies, run=None):
 def test_replay_serves_responses_in_recorded_order_and_repeats_the_last(tmp_path):
     _, middleware = replay_middleware(tmp_path, (500, b""), (200, PAGE))
     request = Request("http://A.example/p?a=1&b=2#top")
-    served = [middleware.process_request(request) for _ in range(3)]
+    served = [asyncio.run(middleware.process_request(request)) for _ in range(3)]
     assert [r.status for r in served] == [500, 200, 200]
     assert isinstance(served[1], HtmlResponse)
     assert served[1].body == PAGE
@@ -195,7 +196,7 @@ def test_replay_serves_responses_in_recorded_order_and_repeats_the_last(tmp_path
 
 def test_replay_refuses_an_unrecorded_url_with_a_counted_404(tmp_path):
     crawler, middleware = replay_middleware(tmp_path, (200, PAGE))
-    response = middleware.process_request(Request("http://a.example/other"))
+    response = asyncio.run(middleware.process_request(Request("http://a.example/other")))
     assert response.status == 404
     assert crawler.stats.get_value("newsbot/replay/missing") == 1
 
@@ -301,3 +302,48 @@ def test_runs_merged_from_several_files_order_each_url_by_warc_date(tmp_path):
     record(newer, ("http://a.example/", 200, [], b"new"))
     refs = replay_run([str(newer), str(older)]).responses[url_key("http://a.example/")]
     assert [read_response(ref).body for ref in refs] == [b"old", b"new"]
+
+
+def ordered_run(tmp_path, count):
+    path = tmp_path / "a.warc.gz"
+    record(path, *[(f"http://a.example/{n}", 200, [], b"%d" % n) for n in range(count)])
+    run = replay_run([str(path)])
+    return [run.responses[url_key(f"http://a.example/{n}")][0] for n in range(count)]
+
+
+def test_responses_are_handed_out_in_recorded_order_whatever_the_request_order(tmp_path):
+    refs = ordered_run(tmp_path, 3)
+    order = RecordedOrder(replay_run([str(tmp_path / "a.warc.gz")]), lambda waiting: False)
+    handed: list[int] = []
+
+    async def ask(n):
+        await order.turn(refs[n])
+        handed.append(n)
+
+    async def main():
+        await asyncio.gather(ask(2), ask(0), ask(1))
+
+    asyncio.run(main())
+    assert handed == [0, 1, 2]
+
+
+def test_records_never_asked_for_are_passed_over_once_the_crawl_stalls(tmp_path):
+    refs = ordered_run(tmp_path, 4)
+    stalls = []
+    order = RecordedOrder(
+        replay_run([str(tmp_path / "a.warc.gz")]), lambda waiting: stalls.append(waiting) or True
+    )
+    handed: list[int] = []
+
+    async def ask(n):
+        await order.turn(refs[n])
+        handed.append(n)
+
+    async def main():
+        await asyncio.gather(ask(3), ask(1))
+        await ask(2)
+        await ask(0)
+
+    asyncio.run(main())
+    assert handed == [1, 3, 2, 0]
+    assert stalls
