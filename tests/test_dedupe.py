@@ -181,3 +181,18 @@ def test_a_post_deleted_by_hand_is_stored_again(archive):
     (archive.root / "sina/2022/01/ikyamrmz6500542.md").unlink()
     assert archive.feed(SEED_PAGE, SEED_URL) == NEW
     assert archive.posts() == ["sina/2022/01/ikyamrmz6500542.md"]
+
+
+@needs_shared
+def test_a_corrected_title_over_the_same_text_is_an_update(archive):
+    assert archive.feed(SEED_PAGE, SEED_URL) == NEW
+    post = archive.root / "sina/2022/01/ikyamrmz6500542.md"
+    first = post.read_text(encoding="utf-8")
+    title = 'class="main-title">上海市委书记李强：打造'
+    corrected = 'class="main-title">上海市委书记李强：全力打造'
+    assert archive.feed(SEED_PAGE, SEED_URL, edit=(title, corrected)) == UPDATED
+    assert "title: '上海市委书记李强：全力打造" in post.read_text(encoding="utf-8")
+    assert (archive.root / HISTORY_DIR / "sina/2022/01/ikyamrmz6500542.v1.md").read_text(encoding="utf-8") == first
+    assert (archive.stat("updated"), archive.stat("unchanged")) == (1, 0)
+    assert archive.feed(SEED_PAGE, SEED_URL, edit=(title, corrected)) == "dropped"
+    assert archive.stat("unchanged") == 1

@@ -14,6 +14,8 @@ from scrapy.statscollectors import StatsCollector
 
 from newsbot.fingerprint import body_text, exact_fingerprint, hamming, simhash
 from newsbot.index import ArchiveIndex, Entry
+from newsbot.pipelines.store import post_of
+from newsbot.post import Post, render, split
 from newsbot.settings import NEWSBOT_NEAR_DUPLICATE_DISTANCE
 
 logger = logging.getLogger(__name__)
@@ -23,6 +25,7 @@ UPDATED = "updated"
 UNCHANGED = "unchanged"
 DUPLICATE = "duplicate"
 NEAR_DUPLICATE = "near_duplicate"
+HEADLINE_FIELDS = ("title: ", "headimg: ")
 DROP_STATS = {
     UNCHANGED: "newsbot/unchanged",
     DUPLICATE: "newsbot/duplicates/exact",
@@ -68,6 +71,12 @@ def decide(
         if entry.key != key and hamming(entry.simhash, simhash_value) <= distance:
             return Decision(NEAR_DUPLICATE, entry)
     return Decision(NEW)
+
+
+def headline(post_text: str) -> list[str]:
+    """The front-matter lines of a post that a correction changes without touching the text."""
+    front_matter, _ = split(post_text)
+    return [line for line in front_matter.splitlines() if line.startswith(HEADLINE_FIELDS)]
 
 
 class DedupePipeline:
@@ -116,6 +125,14 @@ class DedupePipeline:
             self.distance,
         )
 
+    def headline_changed(self, stored: Entry, post: Post) -> bool:
+        """Whether the stored post of the same article has another title or lead image (a correction)."""
+        try:
+            stored_text = (self.output_dir / stored.path).read_text(encoding="utf-8")
+            return headline(stored_text) != headline(render(post))
+        except (OSError, UnicodeDecodeError, ValueError):
+            return True
+
     def process_item(self, item: object) -> object:
         adapter = ItemAdapter(item)
         key, url = adapter["key"], adapter["url"]
@@ -123,6 +140,12 @@ class DedupePipeline:
         adapter["body_hash"] = exact_fingerprint(text)
         adapter["simhash"] = simhash(text)
         decision = self.decision(key, adapter["body_hash"], adapter["simhash"])
+        if (
+            decision.outcome == UNCHANGED
+            and decision.match.key == key
+            and self.headline_changed(decision.match, post_of(adapter))
+        ):
+            decision = Decision(UPDATED, decision.match)
         if decision.outcome == UPDATED:
             adapter["status"] = UPDATED
             adapter["path"] = decision.match.path
