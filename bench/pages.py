@@ -3,7 +3,8 @@
 The pages follow the markup of the real ones (2018+ ``h1.main-title`` / ``span.date`` / ``.source.ent-source`` /
 ``#artibody`` finance template, and for one page in ten the 2016 ``#artibodyTitle`` / ``.time-source`` one),
 with the site's header, side columns and scripts around the article, so a page weighs what a served one does.
-Text is made from a grammar of finance-news sentences, different on every page. The folder written is a snapshot
+Text is made from a grammar of finance-news sentences, different on every page. The channels without a roll
+API get an HTML list page. The folder written is a snapshot
 for ``newsbot.snapshot_server.SnapshotServer``: ``manifest.json`` maps each original URL to its file, status
 and headers; ``articles.jsonl`` beside it holds what each article page shows (URL, doc id, title, date, text).
 ``python -m bench.pages DIR --count 5000``.
@@ -29,6 +30,7 @@ HTML_HEADERS = {"Content-Type": "text/html; charset=utf-8"}
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 ROLL_PAGE_SIZE = 50
 RELATED = 96
+LIST_PAGE_SIZE = 40
 TRUTH = "articles.jsonl"
 ROBOTS = "User-agent: *\nDisallow: /iframe/\n"
 FIRST_MOMENT = datetime(2019, 1, 1, tzinfo=BEIJING)
@@ -587,6 +589,27 @@ def roll_entry(article: Generated) -> dict[str, object]:
     }
 
 
+def list_pages(made: list[Generated]) -> Iterator[tuple[str, str]]:
+    """The HTML list page of each channel without a roll API, linking the newest articles of the others."""
+    newest = sorted(made, key=lambda a: a.published, reverse=True)[:LIST_PAGE_SIZE]
+    for channel in CHANNELS:
+        if channel.roll_url(1) is None:
+            items = "\n".join(
+                f'<li><a href="{a.url}" target="_blank">{html.escape(a.title)}</a>'
+                f"<span>({a.published.astimezone(BEIJING):%m月%d日 %H:%M})</span></li>"
+                for a in newest
+            )
+            yield (
+                channel.list_url,
+                (
+                    f'<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
+                    f"<title>{html.escape(channel.name)}_新浪网</title>\n</head>\n<body>\n{HEADER}\n"
+                    f'<div class="main-content w1240"><div class="listBlk"><ul class="list_009">\n{items}\n'
+                    f"</ul></div></div>\n</body>\n</html>\n"
+                ),
+            )
+
+
 def roll_pages(made: list[Generated]) -> Iterator[tuple[str, str]]:
     """Each channel's roll-API pages, newest first, then the empty page past the end."""
     for channel in {article.channel for article in made}:
@@ -618,6 +641,8 @@ def write_snapshot(folder: Path, count: int, seed: int = 2022) -> list[Generated
         put(f"{host}/robots.txt", ROBOTS, {"Content-Type": "text/plain"}, ".txt")
     for url, text in roll_pages(made):
         put(url, text, JSON_HEADERS, ".json")
+    for url, text in list_pages(made):
+        put(url, text, HTML_HEADERS, ".html")
     for article in made:
         put(article.url, page(article), HTML_HEADERS, ".html")
     (folder / "manifest.json").write_text(

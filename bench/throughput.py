@@ -1,7 +1,8 @@
 """End-to-end crawl speed on generated Sina pages, against the floor and the peers, with a profile by stage.
 
 One snapshot server (``bench.pages``, served on 127.0.0.1 from this process) answers every run. Each run is its
-own process, so its peak memory (``ru_maxrss``) is its own: the ``sina-finance`` spider with newsbot's
+own process, so its peak memory is its own (``VmHWM``, the peak resident set the kernel keeps per process
+image: ``ru_maxrss`` of a child would also count the parent's pages from before its ``exec``): the ``sina-finance`` spider with newsbot's
 settings, as ``newsbot crawl sina-finance`` runs it, through the whole path (download, extract, normalise, dedupe, store); a bare Scrapy spider that downloads the same listings and
 pages with the same settings and does nothing else; ``lxml.html.fromstring`` of each page alone; the crawl again
 in-process under pyinstrument, its time split by stage; and newsbot's extraction beside trafilatura's and
@@ -52,23 +53,24 @@ def settings_args(settings: dict[str, str]) -> list[str]:
     return [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
 
 
-def run_child(args: list[str]) -> tuple[float, float, str]:
-    """Run a child process: wall seconds, its peak resident memory in MiB, its standard output."""
+def run_child(args: list[str]) -> tuple[float, str]:
+    """Run a child process: wall seconds and its standard output."""
     started = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        if child.returncode:
-            raise RuntimeError(f"{args[2:5]} failed ({child.returncode}):\n{err.read().decode()[-3000:]}")
-        return wall, usage.ru_maxrss / 1024, out.read().decode()
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{args[2:5]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return time.perf_counter() - started, done.stdout
 
 
-def count_posts(folder: Path) -> int:
-    return sum(1 for path in folder.rglob("*.md") if not any(part.startswith(".") for part in path.parts))
+def peak_memory_mib() -> float:
+    """This process's peak resident memory since it started its program, in MiB."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:", 1)[1].split()[0]) / 1024
+
+
+def report(result: dict[str, Any]) -> None:
+    """A child's result as the last line of its output, with its peak memory."""
+    print(json.dumps({**result, "peak_mib": peak_memory_mib()}))
 
 
 def crawl_settings(address: str, output: Path) -> dict[str, str]:
@@ -119,14 +121,17 @@ def in_process_crawl(spider: type[scrapy.Spider] | str, settings: dict[str, Any]
 def child_crawl(address: str, output: str) -> None:
     stats = in_process_crawl("sina-finance", crawl_settings(address, Path(output)), max_pages=10**6)
     seconds = (stats["finish_time"] - stats["start_time"]).total_seconds()
-    print(json.dumps({"articles": stats.get("newsbot/new", 0), "seconds": seconds}))
+    dropped = {
+        name: value for name, value in stats.items() if name.startswith(("newsbot/failed", "newsbot/dup"))
+    }
+    report({"articles": stats.get("newsbot/new", 0), "seconds": seconds, "dropped": dropped})
 
 
 def child_bare(address: str) -> None:
     settings = {**crawl_settings(address, Path(tempfile.mkdtemp())), "ITEM_PIPELINES": {}}
     stats = in_process_crawl(BareDownloadSpider, settings)
     seconds = (stats["finish_time"] - stats["start_time"]).total_seconds()
-    print(json.dumps({"articles": stats.get("bench/articles", 0), "seconds": seconds}))
+    report({"articles": stats.get("bench/articles", 0), "seconds": seconds})
 
 
 def child_parse(folder: str) -> None:
@@ -141,7 +146,7 @@ def child_parse(folder: str) -> None:
         lxml.html.fromstring(data)
         spent += time.perf_counter() - started
         pages += 1
-    print(json.dumps({"articles": pages, "seconds": spent}))
+    report({"articles": pages, "seconds": spent})
 
 
 def stage_of(path: str | None) -> str | None:
@@ -361,21 +366,21 @@ def main() -> None:
         run(folder, work, args.peer_sample)
 
 
+def measured(args: list[str]) -> tuple[float, float, int, float, dict[str, int]]:
+    """Wall seconds, inside seconds, articles, peak MiB and drop counts of one measured child."""
+    wall, out = run_child(args)
+    result = json.loads(out.splitlines()[-1])
+    return wall, result["seconds"], result["articles"], result["peak_mib"], result.get("dropped", {})
+
+
 def run(folder: Path, work: Path, peer_sample: int) -> None:
     pages = len(read_truth(folder))
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {pages} generated article pages")
     with snapshot_process(folder) as address:
-        wall, rss, out = run_child(me("--child", "crawl", address, str(work / "crawl")))
-        crawled = json.loads(out)
-        crawl = (wall, crawled["seconds"], count_posts(work / "crawl"), rss)
-        wall, rss, out = run_child(me("--child", "bare", address))
-        bare_result = json.loads(out)
-        bare = (wall, bare_result["seconds"], bare_result["articles"], rss)
-        wall, rss, out = run_child(me("--child", "parse", str(folder)))
-        parsed = json.loads(out)
-        parse = (wall, parsed["seconds"], parsed["articles"], rss)
-        _, _, out = run_child(me("--child", "profile", address))
-        profile = json.loads(out)
+        crawl = measured(me("--child", "crawl", address, str(work / "crawl")))
+        bare = measured(me("--child", "bare", address))
+        parse = measured(me("--child", "parse", str(folder)))
+        profile = json.loads(run_child(me("--child", "profile", address))[1].splitlines()[-1])
     print()
     print(
         f"{'':38}{'wall s':>8}{'crawl s':>9}{'articles':>10}{'articles/s':>12}{'peak MiB':>10}{'x bare':>8}"
@@ -385,12 +390,13 @@ def run(folder: Path, work: Path, peer_sample: int) -> None:
         ("bare Scrapy spider (download only)", bare),
         ("lxml.html.fromstring only", parse),
     )
-    for label, (wall_s, inner, articles, peak) in rows:
+    for label, (wall_s, inner, articles, peak, _) in rows:
         print(
             f"{label:38}{wall_s:8.2f}{inner:9.2f}{articles:10d}{articles / inner:12.1f}{peak:10.0f}"
             f"{inner / bare[1]:8.2f}"
         )
     print(f"end to end is {crawl[1] / bare[1]:.2f}x the bare download spider (spider open to close)")
+    print(f"failures and duplicates in the crawl: {crawl[4] or 'none'}")
     total = sum(profile["stages"].values())
     print(
         f"\nwhere the crawl's time goes (pyinstrument, in-process run, {profile['posts']} posts, {total:.1f} s):"
@@ -401,8 +407,9 @@ def run(folder: Path, work: Path, peer_sample: int) -> None:
     for stage, name, seconds in profile["hot"]:
         print(f"  {seconds:8.2f} s  {stage:28} {name}")
     if peer_sample:
-        _, _, out = run_child(me("--child", "peers", str(folder), str(peer_sample)))
-        peers = json.loads(out)
+        peers = json.loads(
+            run_child(me("--child", "peers", str(folder), str(peer_sample)))[1].splitlines()[-1]
+        )
         ours = peers["results"]["newsbot"]["ms_per_page"]
         print(f"\nextraction on {peers['pages']} of the same pages (text scored against the generated text):")
         print(
