@@ -1,7 +1,8 @@
 """SIGKILL a snapshot crawl at random points, restart it, and check the archive each time.
 
 Each round crawls a generated snapshot (``bench.pages``) into an empty folder with ``newsbot crawl``, kills the
-process with SIGKILL at a random moment of the run, checks what the kill left (every post already there
+process with SIGKILL at a random moment while it stores (once a random number of posts is there, plus a random
+few milliseconds; one round in five before the first post), checks what the kill left (every post already there
 valid), restarts the crawl to its end, then checks the archive: no temporary file, every post valid, one post
 per article, the index naming exactly the posts, and every article of the snapshot stored with its text.
 
@@ -135,11 +136,19 @@ def archive_problems(output: Path, truth: list[dict[str, str]]) -> list[str]:
     return found
 
 
-def one_round(snapshot: Path, output: Path, kill_at: float) -> dict[str, object]:
-    """Crawl, SIGKILL after ``kill_at`` seconds, look, restart to the end, check."""
-    started = time.monotonic()
+def one_round(snapshot: Path, output: Path, after_posts: int, delay: float) -> dict[str, object]:
+    """Crawl, SIGKILL ``delay`` seconds after ``after_posts`` posts are there, look, restart to the end, check."""
     process = start_crawl(snapshot, output)
-    killed = kill_when(process, lambda: time.monotonic() - started >= kill_at)
+    reached: list[float] = []
+
+    def ready() -> bool:
+        if not reached and output.is_dir() and len(posts(output)) >= after_posts:
+            reached.append(time.monotonic())
+        return bool(reached) and time.monotonic() - reached[0] >= delay
+
+    started = time.monotonic()
+    killed = kill_when(process, ready)
+    kill_at = time.monotonic() - started
     at_kill = len(posts(output)) if output.exists() else 0
     left = len(temporaries(output)) if output.exists() else 0
     partial = partial_posts(output) if output.exists() else []
@@ -147,7 +156,13 @@ def one_round(snapshot: Path, output: Path, kill_at: float) -> dict[str, object]
     found = partial + archive_problems(output, read_truth(snapshot))
     if rerun.returncode:
         found.append(f"restarted crawl exited {rerun.returncode}: {rerun.stderr[-500:]}")
-    return {"killed": killed, "posts at kill": at_kill, "temporaries at kill": left, "problems": found}
+    return {
+        "killed": killed,
+        "kill at": kill_at,
+        "posts at kill": at_kill,
+        "temporaries at kill": left,
+        "problems": found,
+    }
 
 
 def main() -> None:
@@ -172,13 +187,14 @@ def main() -> None:
         )
         failures = 0
         for number in range(1, args.rounds + 1):
-            kill_at = rng.uniform(0.05, 1.0) * duration
-            result = one_round(snapshot, work / f"round-{number}", kill_at)
+            after_posts = 0 if rng.random() < 0.2 else rng.randrange(1, args.count)
+            delay = rng.uniform(0, 1.0) if after_posts == 0 else rng.uniform(0, 0.05)
+            result = one_round(snapshot, work / f"round-{number}", after_posts, delay)
             found = result["problems"]
             failures += bool(found)
             outcome = "complete: nothing lost, doubled or partial" if not found else "; ".join(found[:3])
             print(
-                f"{number:5d}{kill_at:11.2f}{result['killed']!s:>8}{result['posts at kill']:12d}"
+                f"{number:5d}{result['kill at']:11.2f}{result['killed']!s:>8}{result['posts at kill']:12d}"
                 f"{result['temporaries at kill']:10d}  {outcome}"
             )
         print(f"{args.rounds - failures} of {args.rounds} rounds complete after the restart")
