@@ -70,7 +70,8 @@ class RecordRef:
 
     @property
     def is_html(self) -> bool:
-        return self.content_type in ("text/html", "application/xhtml+xml")
+        """Served as HTML, or with no media type at all (a saved page recorded by ``fetch --html``)."""
+        return self.content_type in ("text/html", "application/xhtml+xml", "")
 
 
 @dataclass(frozen=True, slots=True)

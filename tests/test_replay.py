@@ -16,7 +16,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, MANIFEST
-from newsbot.warc import read_runs
+from newsbot.warc import WarcFile, read_runs
+from tests.conftest import SEED_PAGE, SEED_URL, needs_shared
 from tests.servers import ROOT, run_newsbot
 
 FIXTURE = ROOT / "tests" / "fixtures" / "sina-finance.warc.gz"
@@ -140,3 +141,24 @@ def test_a_recording_crawl_killed_mid_run_leaves_a_warc_that_replays(tmp_path):
     assert len(whole) - len(replayed) == 1
     assert replayed.items() <= whole.items()
     assert killed.items() <= replayed.items()
+
+
+@needs_shared
+def test_a_fetch_recording_without_its_arguments_replays_through_the_warc_spider(tmp_path):
+    warc = tmp_path / "fetch.warc.gz"
+    newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), "--record", str(warc), "-o", str(tmp_path / "A"))
+    done = newsbot("replay", str(warc), "-o", str(tmp_path / "B"))
+    if "does not record the article spider's url" in done.stderr:
+        assert "new=1 " in done.stdout
+    assert tree(tmp_path / "B") == tree(tmp_path / "A")
+
+
+def test_a_spider_named_without_its_arguments_is_refused_in_one_line(tmp_path):
+    warc = WarcFile(tmp_path / "other.warc.gz")
+    warc.write_warcinfo({"software": "other tool"})
+    warc.write_exchange(SEED_URL, "GET", [], b"", 200, [("Content-Type", "text/html")], b"<html></html>")
+    warc.close()
+    refused = run_newsbot("replay", str(warc.path), "--spider", "article", "-o", str(tmp_path / "out"))
+    assert refused.returncode != 0
+    assert "needs -a url=VALUE" in refused.stderr
+    assert not (tmp_path / "out").exists()

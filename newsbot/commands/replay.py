@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import ipaddress
 import sys
 from collections import Counter
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict
@@ -39,6 +41,17 @@ def parse_url_map(pairs: list[str]) -> dict[str, str]:
             raise ValueError(f"--map takes RECORDED=ORIGINAL, two http(s) URL prefixes: {pair!r}")
         url_map[recorded] = original
     return url_map
+
+
+def missing_arguments(spidercls: type[Spider], arguments: dict[str, Any]) -> list[str]:
+    """The arguments ``spidercls`` requires that ``arguments`` lacks."""
+    required = (
+        parameter.name
+        for parameter in inspect.signature(spidercls.__init__).parameters.values()
+        if parameter.default is parameter.empty
+        and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    )
+    return [name for name in required if name != "self" and name not in arguments]
 
 
 def local_hosts(runs: list[Run]) -> list[str]:
@@ -149,14 +162,17 @@ class Command(NewsbotCommand):
 
     def report(self, what: str) -> None:
         """Print the counts of every crawl run, and fail the command if one did not finish."""
+        started = [crawler for crawler in self.crawlers if crawler.crawling or crawler.spider is not None]
         stats: Counter[str] = Counter()
-        for crawler in self.crawlers:
+        for crawler in started:
             stats.update({k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int)})
         counts = summary_counts(stats)
         line = " ".join(f"{name}={counts[name]}" for name in REPORTED)
         print(f"{self.name}: {what} {line} missing={stats[MISSING_STAT]}")
-        if self.crawler_process.bootstrap_failed or any(
-            c.stats.get_value("finish_reason") != "finished" for c in self.crawlers
+        if (
+            self.crawler_process.bootstrap_failed
+            or len(started) < len(self.crawlers)
+            or any(c.stats.get_value("finish_reason") != "finished" for c in started)
         ):
             self.exitcode = 1
 
@@ -167,8 +183,18 @@ class Command(NewsbotCommand):
         spider = opts.spider or run.spider or "warc"
         if spider not in self.crawler_process.spider_loader.list():
             raise UsageError(f"no spider {spider!r} here; give --spider NAME", print_help=False)
-        recorded = run.spider_arguments if spider == run.spider else {}
-        return index, spider, {**recorded, **opts.spargs}, run.obeys_robots
+        arguments = {**(run.spider_arguments if spider == run.spider else {}), **opts.spargs}
+        lacking = missing_arguments(self.crawler_process.spider_loader.load(spider), arguments)
+        if lacking and opts.spider:
+            raise UsageError(f"spider {spider!r} needs -a {lacking[0]}=VALUE", print_help=False)
+        if lacking:
+            print(
+                f"{self.name}: note: run {index} does not record the {spider} spider's {', '.join(lacking)}; "
+                "replaying its pages with the warc spider",
+                file=sys.stderr,
+            )
+            return index, "warc", {}, False
+        return index, spider, arguments, run.obeys_robots
 
     def crawl_in_turn(self, plan: list[tuple[int | None, str, dict[str, Any], bool]]) -> None:
         """Start the first planned crawl, and each next one when the previous has finished."""
