@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import html
+import re
 from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
 
 URL_ATTRIBUTES = ("src", "href")
-SCRIPT_URL_ATTRIBUTES = ("src", "href", "action", "formaction", "data", "poster", "background", "xlink:href")
+ACTIVE_ELEMENTS = ("script", "meta", "base")
+ACTIVE_ATTRIBUTES = ("srcdoc",)
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def inner_html(element: etree._Element) -> str:
@@ -20,8 +23,10 @@ def inner_html(element: etree._Element) -> str:
 
 
 def parse_fragment(html: str) -> lxml.html.HtmlElement:
-    """Parse body HTML into a ``<div>`` holding it, whatever its first node is."""
-    return lxml.html.fragment_fromstring(html or "", create_parent="div")
+    """Parse body HTML into a ``<div>`` holding it, whatever its first node is, however deep it nests
+    (libxml2 otherwise drops everything below 255 levels, as unclosed ``<div>``s or ``<font>``s reach)."""
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    return lxml.html.fragment_fromstring(html or "", create_parent="div", parser=parser)
 
 
 def escape_braces(html: str) -> str:
@@ -29,8 +34,16 @@ def escape_braces(html: str) -> str:
     return html.replace("{", "&#123;").replace("}", "&#125;")
 
 
-def _is_script_url(value: str) -> bool:
-    return "".join(value.split()).lower().startswith(("javascript:", "vbscript:"))
+def _runs_script(name: str, value: str) -> bool:
+    """Whether an attribute runs code: an ``on*`` handler, ``srcdoc``, or a value holding a script URL."""
+    compact = "".join(value.split()).lower()
+    name = name.lower()
+    return (
+        name.startswith("on")
+        or name in ACTIVE_ATTRIBUTES
+        or "javascript:" in compact
+        or compact.startswith("vbscript:")
+    )
 
 
 def _drop_keep_tail(element: etree._Element) -> None:
@@ -45,15 +58,16 @@ def _drop_keep_tail(element: etree._Element) -> None:
 
 
 def normalise(html: str, base_url: str) -> tuple[str, str | None]:
-    """Normalise served body HTML; return it with the URL of its first image (``None`` without one)."""
-    root = parse_fragment(html)
-    for script in root.xpath(".//script"):
-        _drop_keep_tail(script)
+    """Normalise served body HTML and return it with its first image URL (``None`` without one); beyond SPEC.md,
+    ``<meta>``, ``<base>``, ``srcdoc``, any ``javascript:`` value and control characters go too."""
+    root = parse_fragment(_CONTROL_CHARACTERS.sub("", html))
+    for active in root.xpath(" | ".join(f".//{tag}" for tag in ACTIVE_ELEMENTS)):
+        _drop_keep_tail(active)
     first_image = None
     for element in root.iter(etree.Element):
         for name in list(element.attrib):
             value = element.attrib[name]
-            if name.lower().startswith("on") or (name in SCRIPT_URL_ATTRIBUTES and _is_script_url(value)):
+            if _runs_script(name, value):
                 del element.attrib[name]
             elif name in URL_ATTRIBUTES and value.strip():
                 element.attrib[name] = urljoin(base_url, value.strip())

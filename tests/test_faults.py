@@ -14,12 +14,15 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bench.pages import Generated, articles, page, roll_entry
+from newsbot import body
 from newsbot.identity import article_key
+from newsbot.post import Post, render
 from newsbot.snapshot_server import ORIGINAL_URL_HEADER
 from newsbot.sources.sina_finance import channel_by_key
 from newsbot.validate import problems
@@ -318,6 +321,41 @@ HOSTILE_URLS = [
     "https://finance.sina.com.cn/china/2024-01-02/%00/doc-ihostile0000005%00.shtml",
     "https://finance.sina.com.cn/china/2024-01-02/doc-i..%2F..%2Fescape.shtml",
 ]
+
+
+HOSTILE_BODIES = {
+    "meta refresh": '<meta http-equiv="refresh" content="0;url=javascript:alert(1)"><p>t</p>',
+    "base": '<base href="https://evil.example/"><p>t</p>',
+    "srcdoc": '<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"></iframe><p>t</p>',
+    "svg animate": '<svg><a><animate attributeName="href" to="javascript:alert(1)"/><text>t</text></a></svg>',
+    "spaced href": '<a href=" jav&#x09;ascript:alert(1)">t</a>',
+    "control characters": "<p>a\x01\x0b\x0c\x1fb</p>",
+    "NUL": "<p>a\x00b</p>",
+    "unclosed comment": "<p>t</p><!-- never closed",
+    "CDATA": "<p><![CDATA[ {{ x }} ]]>t</p>",
+    "deep nesting": "".join(f"<p><font>x{n}" for n in range(1000)),
+}
+
+
+@pytest.mark.parametrize("html", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
+def test_hostile_body_html_gives_a_valid_post_that_runs_nothing(html):
+    normalised, image = body.normalise(html, FAULT_URL)
+    categories = ("金融", "新浪财经", "新浪财经－国內")
+    post = render(Post("t", categories, "新浪财经", good_moment(), normalised, image))
+    assert problems(post) == []
+    lowered = normalised.lower()
+    assert not any(word in lowered for word in ("<meta", "<base", "srcdoc", "javascript:", "\x00"))
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", normalised)
+    assert body.has_text(normalised)
+
+
+def test_text_below_255_levels_of_unclosed_tags_is_kept():
+    normalised, _ = body.normalise("".join(f"<div><span>第{n}段" for n in range(600)), FAULT_URL)
+    assert "第599段" in normalised
+
+
+def good_moment() -> datetime:
+    return datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def test_hostile_titles_and_urls_stay_inside_the_output_folder(tmp_path):
