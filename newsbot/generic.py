@@ -20,6 +20,7 @@ from lxml import etree
 
 from newsbot.body import inner_html
 from newsbot.dates import find_datetime, parse_datetime
+from newsbot.sites import drop_furniture
 from newsbot.sites.base import FINANCE, Categories, Extracted, NotAnArticle
 
 DATE_META = (
@@ -157,10 +158,12 @@ def _drop(element: etree._Element) -> None:
     parent.remove(element)
 
 
-def clean_body(body: etree._Element) -> str:
-    """The body node's inside without scripts, embedded frames and form controls."""
+def clean_body(body: lxml.html.HtmlElement) -> str:
+    """The body node's inside without scripts, embedded frames, form controls and the furniture every site
+    may hold (hidden elements, spacer and tracking images: ``drop_furniture``)."""
     for element in list(body.iter(*_NOISE, etree.Comment)):
         _drop(element)
+    drop_furniture(body)
     return inner_html(body).strip()
 
 

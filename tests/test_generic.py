@@ -7,6 +7,7 @@ import pytest
 from gne import GeneralNewsExtractor
 
 from newsbot import generic
+from newsbot.body import normalise
 from newsbot.charset import decode_html
 from newsbot.dates import BEIJING
 from newsbot.extraction import article_from_page, extract_page
@@ -100,6 +101,48 @@ def test_a_lone_paragraph_gne_picks_is_widened_to_its_siblings():
     assert (
         body.index("记者从中国政府网获悉") < body.index("李克强说，中国经济上半年") < body.index("另据报道")
     )
+
+
+FURNITURE = (
+    '<p style="display: none"><img src="/share.jpg"></p>'
+    '<img src="/track.gif" width="1" height="1">'
+    '<div style="visibility:hidden"><img src="/qr.png">扫码关注</div>'
+)
+
+
+@pytest.mark.parametrize(
+    ("photo", "first"),
+    [('<p><img src="/photo.jpg"></p>', "https://www.example-finance.com.cn/photo.jpg"), ("", None)],
+)
+def test_hidden_elements_and_pixel_images_are_dropped_and_never_the_picture(photo, first):
+    html = page(head="<title>央行开展逆回购操作_示例网</title>", body=FURNITURE + PARAGRAPHS + photo)
+    extracted = generic.extract(html, URL)
+    for furniture in ("share.jpg", "track.gif", "qr.png", "扫码关注"):
+        assert furniture not in extracted.body_html
+    assert "第5段" in extracted.body_html
+    assert normalise(extracted.body_html, URL)[1] == first
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    ("file", "url", "furniture"),
+    [
+        (
+            "caijing/magichtml_caijing_economy_20240511_5010608.html",
+            "http://economy.caijing.com.cn/20240511/5010608.shtml",
+            "114048455.jpg",
+        ),
+        (
+            "xinhua_fortune/newspaper4k_news.cn_fortune_2023-11_c_1129981476.html",
+            "http://www.news.cn/fortune/2023-11/17/c_1129981476.htm",
+            "space.gif",
+        ),
+    ],
+)
+def test_hidden_images_of_real_pages_are_not_the_picture(file, url, furniture):
+    extracted = generic.extract(decode_html((PAGES / file).read_bytes(), None), url)
+    assert furniture not in extracted.body_html
+    assert normalise(extracted.body_html, url)[1] is None
 
 
 @pytest.mark.parametrize(

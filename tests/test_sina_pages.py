@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 import frontmatter
+import lxml.html
 import pytest
 
 from newsbot.charset import decode_html
@@ -282,6 +283,30 @@ def test_hidden_share_image_of_the_mobile_template_is_dropped():
     assert "wx_pic" not in article["body_html"]
     assert article["image"].startswith("https://picsum.photos/400/300?random=")
     assert "天津创业股份有限公司董事会" in article["body_html"]
+
+
+@needs_shared
+def test_picture_in_picture_promotion_is_dropped_and_the_sentence_it_split_kept():
+    page = PAGES / "sina" / "cwced_chanye.finance_2005-03-21_244339_gb2312.html"
+    article = article_from_file(page, PAGES_SEEN[0].url)
+    assert "U435P111T7D471F130DT20040329191644" not in article["body_html"]
+    assert "focus/cfj" not in article["body_html"]
+    text = "".join(
+        lxml.html.fragment_fromstring(article["body_html"], create_parent="div").text_content().split()
+    )
+    assert "意外地获得了500万元的体彩大奖，成为让无数人羡慕不已的幸运儿" in text
+    assert article["image"].startswith("https://picsum.photos/400/300?random=")
+
+
+@needs_shared
+def test_spacer_images_are_dropped_and_the_first_photo_is_the_picture():
+    page = PAGES / "sina" / "cxextractor_ent_2009-11-09_did2762951_artibodyTitle-template_gb2312.html"
+    article = article_from_file(page, "http://ent.sina.com.cn/y/2009-11-09/13482762951.shtml")
+    assert "home/c.gif" not in article["body_html"]
+    assert article["body_html"].count("U3996P28T3D2762951F32") == 3
+    assert (
+        article["image"] == "http://i1.sinaimg.cn/ent/y/2009-11-09/U3996P28T3D2762951F326DT20091109135102.jpg"
+    )
 
 
 @needs_shared

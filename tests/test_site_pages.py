@@ -19,11 +19,12 @@ import pytest
 
 from newsbot.charset import decode_html
 from newsbot.dates import parse_datetime
-from newsbot.sites import site_for_url
+from newsbot.sites import body_html as page_body_html
+from newsbot.sites import drop_between_comments, drop_furniture, hidden, pixel, site_for_url
 from newsbot.sites.base import FINANCE, NotAnArticle
 from newsbot.validate import problems
 from tests.conftest import PAGES, needs_shared
-from tests.postmaking import post_from_file
+from tests.postmaking import article_from_file, post_from_file
 
 pytestmark = needs_shared
 
@@ -375,5 +376,147 @@ def test_editor_named_only_by_a_script_is_not_taken(site: str):
     page = next(page for page in PAGES_BY_SITE if page.site == site)
     html = decode_html((PAGES / page.file).read_bytes(), None)
     assert "</body>" in html
-    html = re.sub(r"责任编辑", "编者", html).replace("</body>", '<script>var line = "责任编辑：脚本";</script></body>')
+    html = re.sub(r"责任编辑", "编者", html).replace(
+        "</body>", '<script>var line = "责任编辑：脚本";</script></body>'
+    )
     assert site_for_url(page.url).extract(html, page.url).editor is None
+
+
+PLACEHOLDER = "https://picsum.photos/400/300?random="
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """A page whose body element holds site furniture that used to become the post's picture."""
+
+    file: str
+    furniture: str
+    kept: str
+    headimg: str | None = None
+
+
+FURNITURE = [
+    # The end_money.png icon by 本文来源 (the source line itself stays).
+    Furniture(
+        "netease_money/cxextractor_money.163.com_2015_RawHtml_1.html",
+        "end_money.png",
+        "本文来源：21世纪经济报道",
+    ),
+    Furniture(
+        "netease_money/cxextractor_money.163.com_2015_RawHtml_22.html",
+        "end_money.png",
+        "本文来源：第一财经日报",
+    ),
+    Furniture("netease_money/gne_money.163.com_longhu_1.html", "end_money.png", "本文来源：证券市场红周刊"),
+    # The 重点推荐 promotion between the biaoqian comments: app and tool adverts, links to other articles.
+    Furniture(
+        "netease_money/cxextractor_money.163.com_2015_RawHtml_12.html",
+        "20141231162652df15b.png",
+        "本文来源：上海证券报·中国证券网",
+    ),
+    # The space.gif close button of the hidden 纠错 box, and the 【纠错】 link.
+    Furniture(
+        "xinhua_fortune/newspaper4k_news.cn_fortune_2023-11_c_1129981476.html", "space.gif", "责任编辑:张樵苏"
+    ),
+    # A share image hidden with display:none at the top of the body.
+    Furniture(
+        "caijing/magichtml_caijing_economy_20240511_5010608.html",
+        "114048455.jpg",
+        "2024年4月份居民消费价格同比上涨0.3%",
+    ),
+    # The 关注公众号 QR code and the share button.
+    Furniture(
+        "people_finance/magichtml_finance.people.com.cn_2024-0510_c1004-40232587.html",
+        "MAIN202208010936066173860781061.jpg",
+        "(责编：胡永秋、杨光宇)",
+    ),
+    # The 返回腾讯网首页 link with Tencent's favicon ends the body; the article's own picture comes first.
+    Furniture(
+        "qq_finance/gne_finance.qq.com_lengjing_2.html",
+        "favicon.ico",
+        "可以预见的是，第三方数据行业的整顿仍将持续。",
+        headimg="http://inews.gtimg.com/newsapp_bt/0/10362088290/641",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", FURNITURE, ids=lambda case: case.file.split("/")[-1])
+def test_site_furniture_is_dropped_and_is_not_the_picture(case: Furniture):
+    page = next(page for page in PAGES_BY_SITE if page.file == case.file)
+    article = article_from_file(PAGES / case.file, page.url)
+    assert case.furniture not in article["body_html"]
+    assert squashed(case.kept) in squashed(body_text(article["body_html"]))
+    assert squashed(page.sentence) in squashed(body_text(article["body_html"]))
+    if case.headimg is None:
+        assert article["image"].startswith(PLACEHOLDER)
+    else:
+        assert article["image"] == case.headimg
+
+
+def test_netease_promotion_between_its_comments_is_dropped_with_its_links():
+    page = next(page for page in PAGES_BY_SITE if page.file.endswith("RawHtml_12.html"))
+    html = extracted(page).body_html
+    assert "会赚钱的客户端" not in html
+    assert "重点推荐" not in html
+    assert "泸州老窖换届新目标遭质疑" not in html
+    assert "biaoqian开始" in html and "biaoqian结束" in html
+
+
+def test_xinhua_error_report_link_is_dropped():
+    page = next(page for page in PAGES_BY_SITE if page.site == "xinhua")
+    html = extracted(page).body_html
+    assert "纠错" not in html
+    assert "张樵苏" in html
+
+
+def body_of(html: str) -> lxml.html.HtmlElement:
+    return lxml.html.fragment_fromstring(html, create_parent="div")
+
+
+@pytest.mark.parametrize(
+    ("html", "furniture"),
+    [
+        ('<img src="/share.jpg" style="display: none">', True),
+        ('<div style="color:red;VISIBILITY:hidden"><img src="/qr.png"></div>', True),
+        ('<div hidden><img src="/qr.png"></div>', True),
+        ('<img src="/pixel.gif" width="1" height="1">', True),
+        ('<img src="/spacer.gif" width="1" height="5">', True),
+        ('<img src="/rule.gif" width="750" height="2px">', True),
+        ('<img src="/track.gif" style="width:0px;height:0px">', True),
+        ('<img src="/photo.jpg" width="550" height="400">', False),
+        ('<img src="/photo.jpg" width="100%" style="max-width: 640px; border-width: 0px">', False),
+        ('<div style="display:block"><img src="/photo.jpg"></div>', False),
+    ],
+)
+def test_hidden_elements_and_pixel_images_are_furniture(html: str, furniture: bool):
+    element = body_of(html)[0]
+    assert (hidden(element) or any(pixel(image) for image in element.iter("img"))) is furniture
+
+
+def test_drop_furniture_keeps_the_text_around_what_it_drops():
+    body = body_of(
+        '<p>一<img src="/pixel.gif" width="1" height="1">二<span style="display:none">隐</span>三</p>'
+        '<div class="share"><img src="/share.png"></div><p>四<img src="/photo.jpg"></p>'
+    )
+    drop_furniture(body, ['.//div[@class="share"]'])
+    assert lxml.html.tostring(body, encoding=str) == '<div><p>一二三</p><p>四<img src="/photo.jpg"></p></div>'
+
+
+def test_blocks_between_marker_comments_are_dropped_and_the_text_around_them_kept():
+    body = body_of(
+        "<p>获得了5<!--AD_BEGIN--><table><tr><td><img src=/ad.jpg></td></tr></table><!--AD_END-->00万元</p>"
+        "<p>正文<!--AD_BEGIN--> <style>.x{}</style></p><table><tr><td>广告</td></tr></table>"
+        "<div>推荐</div><!--AD_END--><p>结尾</p><!--AD_BEGIN--><p>没有结束标记</p>"
+    )
+    drop_between_comments(body, "AD_BEGIN", "AD_END")
+    assert squashed(body.text_content()) == "获得了500万元正文结尾没有结束标记"
+    assert body.find(".//img") is None
+    assert body.find(".//style") is None
+
+
+def test_body_html_leaves_the_page_as_it_was():
+    doc = lxml.html.document_fromstring(
+        '<html><body><div id="a"><p>正文</p><p style="display:none">隐</p></div></body></html>'
+    )
+    assert page_body_html(doc, ['//div[@id="a"]']) == "<p>正文</p>"
+    assert doc.xpath('//p[@style="display:none"]')

@@ -7,6 +7,7 @@ below are the page-reading steps the site modules share.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from importlib import import_module
@@ -36,6 +37,12 @@ SITE_MODULES = (
 EDITOR_LINE = '//*[not(self::script or self::style)][contains(text(), "责任编辑")]'
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+# An image this many pixels wide or high, or less, is a spacer or a tracking pixel.
+PIXEL_SIZE = 2
+
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_STYLE_SIZE = re.compile(r"(?<![-\w])(?:width|height)\s*:\s*(\d+(?:\.\d+)?)\s*px", re.IGNORECASE)
+_ATTRIBUTE_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*$", re.IGNORECASE)
 _LABEL_END = re.compile(r"\s{2,}|[|｜【】\[\]()（）]|(?:来源|作者|编辑|责任编辑|责编|时间|发布时间)\s*[:：]")
 
 
@@ -108,10 +115,67 @@ def title_before(title: str | None, *separators: str) -> str | None:
     return title.strip() or None
 
 
-def body_html(doc: etree._Element, xpaths: Iterable[str]) -> str:
-    """The inner HTML of the first element the XPaths find that holds text; ``NotAnArticle`` when none does."""
+def hidden(element: etree._Element) -> bool:
+    """Whether the page never shows ``element``: ``display:none``, ``visibility:hidden`` or ``hidden``."""
+    return element.get("hidden") is not None or bool(_HIDDEN.search(element.get("style") or ""))
+
+
+def pixel(element: etree._Element) -> bool:
+    """Whether ``element`` is an image at most ``PIXEL_SIZE`` pixels wide or high (a spacer, a tracking pixel)."""
+    if element.tag != "img":
+        return False
+    sizes = [float(size) for size in _STYLE_SIZE.findall(element.get("style") or "")]
+    for name in ("width", "height"):
+        if match := _ATTRIBUTE_SIZE.match(element.get(name) or ""):
+            sizes.append(float(match.group(1)))
+    return any(size <= PIXEL_SIZE for size in sizes)
+
+
+def drop_between_comments(body: lxml.html.HtmlElement, begin: str, end: str) -> None:
+    """Remove the elements between a comment holding ``begin`` and the next one holding ``end``: the markers
+    a site's CMS puts around a block it inserts into articles (an advert, a promotion)."""
+    start, between = None, []
+    for node in list(body.iter()):
+        text = (node.text or "") if isinstance(node, etree._Comment) else None
+        if text is not None and start is None and begin in text:
+            start, between = node, []
+        elif text is not None and start is not None and end in text:
+            around = set(node.iterancestors())
+            for element in between:
+                if element not in around:
+                    element.drop_tree()
+            start = None
+        elif start is not None:
+            between.append(node)
+
+
+def drop_furniture(
+    body: lxml.html.HtmlElement, xpaths: Iterable[str] = (), marked: Iterable[tuple[str, str]] = ()
+) -> None:
+    """Remove, keeping the text that follows each, what inside ``body`` is no part of the article: hidden
+    elements, spacer and tracking images, the site's own blocks ``xpaths`` (relative to ``body``) find and
+    those between the ``(begin, end)`` comments of ``marked``."""
+    doomed = [element for element in body.iter(etree.Element) if hidden(element) or pixel(element)]
+    doomed += [element for xpath in xpaths for element in body.xpath(xpath)]
+    for element in doomed:
+        if element is not body and element.getparent() is not None:
+            element.drop_tree()
+    for begin, end in marked:
+        drop_between_comments(body, begin, end)
+
+
+def body_html(
+    doc: etree._Element,
+    xpaths: Iterable[str],
+    furniture: Iterable[str] = (),
+    marked: Iterable[tuple[str, str]] = (),
+) -> str:
+    """The inner HTML of the first element the XPaths find that holds text once ``drop_furniture`` has
+    removed what is no part of the article; ``NotAnArticle`` when none does. ``doc`` is left as it was."""
     for xpath in xpaths:
-        for element in doc.xpath(xpath):
+        for found in doc.xpath(xpath):
+            element = copy.deepcopy(found)
+            drop_furniture(element, furniture, marked)
             html = inner_html(element)
             if has_text(html):
                 return html

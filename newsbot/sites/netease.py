@@ -33,6 +33,10 @@ _TIME_SOURCE = (
 _OUTLETS = ('//a[@id="ne_article_source"]', '//td[contains(@class, "graysl")][contains(., "来源")]/font')
 _EDITORS = ('//span[contains(@class, "ep-editor")]', '//div[contains(@class, "post_editor")]')
 _BODIES = ('//div[@id="endText"]', '//div[contains(@class, "post_body")]', '//span[@class="grayb"]')
+# The site's icon by 本文来源 at the foot of the body.
+_FURNITURE = ('.//*[contains(@class, "ep-source")]//a[img]',)
+# The comments around the 重点推荐 promotion (app and tool adverts, links to other articles) in 2015 bodies.
+_MARKED = (("biaoqian开始", "biaoqian结束"),)
 
 
 def categories(url: str) -> Categories:
@@ -55,7 +59,7 @@ def extract(html: str, url: str) -> Extracted:
     editor = first_text(doc, _EDITORS)
     return Extracted(
         title=require_title(title),
-        body_html=body_html(doc, _BODIES),
+        body_html=body_html(doc, _BODIES, _FURNITURE, _MARKED),
         published=parse_datetime(published) if published else None,
         outlet=first_text(doc, _OUTLETS) or after_label(time_source, "来源"),
         editor=after_label(editor, "责任编辑") if editor else None,

@@ -35,6 +35,13 @@ _BODIES = (
 )
 
 
+# The 关注公众号 QR code and the 分享让更多人看到 share button at the foot of the body.
+_FURNITURE = (
+    './/div[contains(concat(" ", @class, " "), " tjewm ")]',
+    './/*[contains(@class, "section-common-share-wrap")]',
+)
+
+
 def categories(url: str) -> Categories:
     """金融 / 人民网 / 人民网－<channel of the host>."""
     return Categories(FINANCE, SITE, f"{SITE}－{CHANNELS.get(url_host(url), '财经')}")
@@ -55,7 +62,7 @@ def extract(html: str, url: str) -> Extracted:
     editor = first_text(doc, ['//div[contains(@class, "edit")][contains(., "责编")]'])
     return Extracted(
         title=require_title(title),
-        body_html=body_html(doc, _BODIES),
+        body_html=body_html(doc, _BODIES, _FURNITURE),
         published=parse_datetime(published) if published else None,
         outlet=after_label(info, "来源") or after_label(meta_content(doc, "source"), "来源"),
         editor=after_label(editor, "责编", "责任编辑"),

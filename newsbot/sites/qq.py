@@ -32,6 +32,8 @@ _OUTLETS = (
     '//span[@bosszone="jgname"]',
 )
 _BODIES = ('//div[@id="Cnt-Main-Article-QQ"]', '//div[contains(@class, "content-article")]')
+# The 返回腾讯网首页 link, with Tencent's icon, ending the body.
+_FURNITURE = ('.//a[@id="backqqcom"]',)
 _PUBTIME = re.compile(r"""pubtime\s*[:=]\s*['"]([^'"]+)['"]""")
 
 
@@ -61,7 +63,7 @@ def extract(html: str, url: str) -> Extracted:
     )
     return Extracted(
         title=require_title(title),
-        body_html=body_html(doc, _BODIES),
+        body_html=body_html(doc, _BODIES, _FURNITURE),
         published=parse_datetime(published) if published else None,
         outlet=first_text(doc, _OUTLETS),
         editor=after_label(

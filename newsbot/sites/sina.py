@@ -17,7 +17,15 @@ from lxml.cssselect import CSSSelector
 
 from newsbot.body import has_text, inner_html
 from newsbot.dates import parse_datetime
-from newsbot.sites import first_text, meta_content, parse_page, text_of, title_before, url_host
+from newsbot.sites import (
+    drop_furniture,
+    first_text,
+    meta_content,
+    parse_page,
+    text_of,
+    title_before,
+    url_host,
+)
 from newsbot.sites.base import FINANCE, Categories, Extracted, NotAnArticle
 from newsbot.sources import sina_finance
 
@@ -75,6 +83,8 @@ BODY_XPATHS = (
     *_xpaths("#artibody", "div#article", "section.art_content"),
     "//td[@class='l17'][not(.//td[@class='l17'])]",
 )
+# The comments around the 画中画 block Sina's CMS sets into article text: a picture linking to a feature page.
+MARKED = (("NEWSZW_HZH_BEGIN", "NEWSZW_HZH_END"),)
 DATE_XPATHS = _xpaths("span.date", "#pub_date", ".time-source", "time.weibo_time")
 OUTLET_XPATHS = _xpaths(".source", "#media_name", ".weibo_user")
 EDITOR_XPATHS = _xpaths("p.article-editor", "p.show_author")
@@ -86,7 +96,6 @@ _OLD_ID = re.compile(r"/(\d{5,})\.s?html?$")
 _PUBLISHED_COMMENT = re.compile(r"published at (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})")
 _EDITOR_LABEL = re.compile(r"^\s*责任编辑\s*[:：]\s*")
 _EDITOR_CODE = re.compile(r"\s+[A-Z]{1,4}\d{2,}$")
-_HIDDEN = re.compile(r"display\s*:\s*none", re.IGNORECASE)
 
 
 def _on(host: str, suffix: str) -> bool:
@@ -179,13 +188,6 @@ def _body(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     return None
 
 
-def _drop_hidden(body: lxml.html.HtmlElement) -> None:
-    """Remove elements the page never shows (``display:none``: share thumbnails, ad slots), keeping tails."""
-    for element in body.xpath(".//*[@style]"):
-        if _HIDDEN.search(element.get("style", "")) and element.getparent() is not None:
-            element.drop_tree()
-
-
 def extract(html: str, url: str) -> Extracted:
     """Title, body, time, outlet, editor and canonical link of a Sina article page; ``NotAnArticle`` without
     a title or a body."""
@@ -199,7 +201,7 @@ def extract(html: str, url: str) -> Extracted:
     body = _body(root)
     if body is None:
         raise NotAnArticle(f"no article body: {url}")
-    _drop_hidden(body)
+    drop_furniture(body, marked=MARKED)
     body_html = inner_html(body)
     if not has_text(body_html):
         raise NotAnArticle(f"empty article body: {url}")

@@ -37,6 +37,8 @@ _TITLES = ('//div[contains(@class, "head-line")]//span[@class="title"]', '//h1//
 _INFOS = ('//div[contains(@class, "mheader")]/div[@class="info"]', '//div[@class="info"]')
 _SOURCES = ('//div[contains(@class, "header-cont")]/div[@class="source"]', '//div[@class="info"]/span')
 _BODIES = ('//div[@id="detail"]', '//div[@id="p-detail"]', '//span[@id="content"]')
+# The 【纠错】 link and the error-report box it opens, at the foot of the body.
+_FURNITURE = ('.//*[contains(concat(" ", @class, " "), " tiyi1 ")]',)
 
 
 def categories(url: str) -> Categories:
@@ -68,7 +70,7 @@ def extract(html: str, url: str) -> Extracted:
     published = meta_content(doc, "article:published_time") or first_text(doc, _INFOS) or _header_time(doc)
     return Extracted(
         title=require_title(title),
-        body_html=body_html(doc, _BODIES),
+        body_html=body_html(doc, _BODIES, _FURNITURE),
         published=parse_datetime(published) if published else None,
         outlet=after_label(first_text(doc, _SOURCES), "来源"),
         editor=after_label(first_text(doc, ['//span[@class="editor"]']), "责任编辑"),
