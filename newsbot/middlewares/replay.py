@@ -35,14 +35,15 @@ def settings_run(settings: BaseSettings) -> Run:
 class RecordedOrder:
     """Hand out recorded responses in the order they were recorded, so items reach the pipelines as in the crawl.
 
-    A response waits for the ones recorded before it; when ``stalled()`` says nothing else can move (every
-    request the downloader holds is waiting here and no response is being processed, twice in a row), the
-    earliest waiting goes next and the records before it, which no request asked for, are passed over.
+    A response waits for the ones recorded before it; when nothing was handed out for ``QUIET`` ticks and
+    ``stalled()`` says the crawl has nothing else to do, the earliest waiting goes next and the records before
+    it, which no request asked for (yet), are passed over.
     """
 
     TICK = 0.002
+    QUIET = 5
 
-    def __init__(self, run: Run, stalled: Callable[[int], bool]) -> None:
+    def __init__(self, run: Run, stalled: Callable[[], bool]) -> None:
         refs = sorted(
             {ref for refs in run.responses.values() for ref in refs}, key=lambda r: (r.path, r.offset)
         )
@@ -52,6 +53,7 @@ class RecordedOrder:
         self.done: set[int] = set()
         self.waiting: dict[int, asyncio.Future[None]] = {}
         self.progress = 0
+        self.quiet = 0
         self.watching = False
 
     async def turn(self, ref: RecordRef) -> None:
@@ -80,20 +82,21 @@ class RecordedOrder:
         self.watching = bool(self.waiting)
         if not self.watching:
             return
-        if seen == self.progress and self.stalled(len(self.waiting)):
+        self.quiet = self.quiet + 1 if seen == self.progress and self.stalled() else 0
+        if self.quiet >= self.QUIET:
+            self.quiet = 0
             self._release(min(self.waiting))
         asyncio.get_running_loop().call_later(self.TICK, self._watch, self.progress)
 
 
-def engine_stalled(crawler: Crawler) -> Callable[[int], bool]:
-    """Whether, with ``waiting`` requests held by the replay, the crawl can move on without them."""
+def engine_stalled(crawler: Crawler) -> Callable[[], bool]:
+    """Whether the crawl has nothing to do but wait: no response in the spider or pipelines, and no
+    scheduled request the engine could send."""
 
-    def stalled(waiting: int) -> bool:
+    def stalled() -> bool:
         engine = crawler.engine
-        return (
-            engine.scraper.slot.is_idle()
-            and len(engine.downloader.active) <= waiting
-            and (engine.needs_backout() or not engine.scheduler.has_pending_requests())
+        return engine.scraper.slot.is_idle() and (
+            engine.needs_backout() or not engine.scheduler.has_pending_requests()
         )
 
     return stalled
