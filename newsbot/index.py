@@ -121,10 +121,11 @@ class ArchiveIndex:
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
+            db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
-        db.execute("COMMIT")
 
     def _db(self) -> sqlite3.Connection:
         if self.connection is None:

@@ -356,11 +356,6 @@ def test_text_below_255_levels_of_unclosed_tags_is_kept():
     assert "第599段" in normalised
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="newsbot/sites/__init__.py parses pages with libxml2's default 255-level limit; "
-    "lxml.html.HTMLParser(huge_tree=True) keeps the text",
-)
 def test_a_page_with_hundreds_of_unclosed_tags_keeps_its_text(fault):
     tail = "".join(f"<div><font>尾段{n}" for n in range(300))
     html = page(fault).replace("<!-- news_keyword_pub,stock, -->", tail)
@@ -427,11 +422,6 @@ def small_disk(folder: Path, size: str) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(folder)], check=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="StorePipeline lets sqlite3.OperationalError('database or disk is full') from index.record escape "
-    "(a traceback and the whole item in the log) instead of a counted newsbot/failed/index and one log line",
-)
 def test_a_real_full_disk_refuses_items_cleanly_and_a_run_after_freeing_space_completes(tmp_path):
     made = site_articles(40, seed=17)
     with small_disk(tmp_path / "disk", "256k") as disk, serve(snapshot_entries(made), tmp_path) as server:

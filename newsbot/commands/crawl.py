@@ -97,7 +97,9 @@ class Command(NewsbotCommand):
             crawlers = []
             for spider_name, source_args in targets:
                 crawler = self.crawler_process.create_crawler(spider_name)
-                self.crawler_process.crawl(crawler, **{**source_args, **spider_args})
+                arguments = {**source_args, **spider_args}
+                crawler.settings.set("NEWSBOT_SPIDER_ARGUMENTS", arguments, priority="cmdline")
+                self.crawler_process.crawl(crawler, **arguments)
                 crawlers.append(crawler)
             self.crawler_process.start()
         if self.crawler_process.bootstrap_failed or any(

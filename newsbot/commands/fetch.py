@@ -73,6 +73,7 @@ class Command(NewsbotCommand):
         stored: list[dict] = []
         dropped: list[str] = []
         crawler = self.crawler_process.create_crawler("article")
+        crawler.settings.set("NEWSBOT_SPIDER_ARGUMENTS", {"url": url}, priority="cmdline")
         crawler.signals.connect(lambda item, **_: stored.append(item), signal=signals.item_scraped, weak=False)
         crawler.signals.connect(
             lambda exception, **_: dropped.append(str(exception)), signal=signals.item_dropped, weak=False

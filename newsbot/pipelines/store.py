@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import UTC
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from scrapy.statscollectors import StatsCollector
 from newsbot.identity import post_name
 from newsbot.index import ArchiveIndex, Entry
 from newsbot.post import Post, render
-from newsbot.storage import post_relpath, write_post
+from newsbot.storage import post_relpath, remove_stale_temporaries, write_post
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
+        for stale in remove_stale_temporaries(self.output_dir):
+            logger.info("removed %s, left by an interrupted write", stale)
         self.index = ArchiveIndex(self.output_dir)
 
     def close_spider(self) -> None:
@@ -65,16 +68,21 @@ class StorePipeline:
             raise DropItem(f"write failed: {error}") from error
         adapter["path"] = relpath
         adapter["status"] = outcome
-        self.index.record(
-            Entry(
-                key=adapter["key"],
-                path=relpath,
-                url=adapter["url"],
-                body_hash=adapter["body_hash"],
-                simhash=adapter["simhash"],
-                published=adapter["published"].astimezone(UTC).isoformat(),
-            )
+        entry = Entry(
+            key=adapter["key"],
+            path=relpath,
+            url=adapter["url"],
+            body_hash=adapter["body_hash"],
+            simhash=adapter["simhash"],
+            published=adapter["published"].astimezone(UTC).isoformat(),
         )
+        try:
+            self.index.record(entry)
+        except sqlite3.Error as error:
+            self.stats.inc_value("newsbot/failed/index")
+            self.stats.inc_value("newsbot/failed")
+            logger.error("wrote %s but could not index it (newsbot reindex repairs this): %s", relpath, error)
+            raise DropItem(f"index failed: {error}") from error
         self.stats.inc_value(f"newsbot/{outcome}")
         logger.info("%s %s -> %s", outcome, adapter["url"], relpath)
         return item

@@ -37,6 +37,7 @@ SITE_MODULES = (
 EDITOR_LINE = '//*[not(self::script or self::style)][contains(text(), "责任编辑")]'
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
 # An image this many pixels wide or high, or less, is a spacer or a tracking pixel.
 PIXEL_SIZE = 2
 
@@ -69,7 +70,9 @@ def url_host(url: str) -> str:
 
 def parse_page(html: str) -> lxml.html.HtmlElement:
     """The document tree of a decoded page (an XML declaration, which lxml refuses in text, is dropped)."""
-    return lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1) or "<html></html>")
+    return lxml.html.document_fromstring(
+        _XML_DECLARATION.sub("", html, count=1) or "<html></html>", parser=_PARSER
+    )
 
 
 def text_of(element: etree._Element | str) -> str:
