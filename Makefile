@@ -18,7 +18,7 @@ crawl: $(BIN)/newsbot
 
 test: $(BIN)/newsbot
 	$(BIN)/ruff check newsbot tests bench
-	rm -rf build/pytest
+	rm -rf build/pytest && mkdir -p build
 	$(BIN)/pytest --basetemp=build/pytest $(ARGS)
 	$(BIN)/python tests/collect_posts.py build/pytest build/test-posts
 	bash $(SHARED)/tools/hexo_build.sh build/test-posts
