@@ -332,8 +332,8 @@ def test_2005_page_body_is_the_article_cell():
             "http://t.cj.sina.com.cn/articles/view/6479293414/182322be600100i6z0?cre=tianyi",
             "182322be600100i6z0",
         ),
-        ("http://chanye.finance.sina.com.cn/sm/2005-03-21/244339.shtml", "244339"),
-        ("http://ent.sina.com.cn/y/2009-11-09/13482762951.shtml", "13482762951"),
+        ("http://chanye.finance.sina.com.cn/sm/2005-03-21/244339.shtml", "chanye-244339"),
+        ("http://ent.sina.com.cn/y/2009-11-09/13482762951.shtml", "ent-13482762951"),
         ("https://finance.sina.com.cn/china/", None),
         ("https://finance.sina.com.cn/", None),
         ("https://news.sina.com.cn/c/2019-09-07/index.shtml", None),
@@ -420,3 +420,9 @@ def test_xml_declaration_and_title_fallback():
 def test_undated_page_has_no_date():
     html = "<html><head><title>标题</title></head><body><div id='artibody'><p>正文</p></div></body></html>"
     assert sina.extract(html, SEED_URL).published is None
+
+
+def test_old_numbered_pages_of_two_subsites_keep_apart():
+    finance = sina.doc_id("http://finance.sina.com.cn/g/20050321/12345678.shtml")
+    sports = sina.doc_id("http://sports.sina.com.cn/g/2005-03-21/12345678.shtml")
+    assert (finance, sports) == ("finance-12345678", "sports-12345678")

@@ -104,11 +104,14 @@ def _on(host: str, suffix: str) -> bool:
 
 def doc_id(url: str) -> str | None:
     """Sina's own article id: ``ikyamrmz6500542`` of ``doc-``/``detail-`` pages, the id of k.sina and t.cj
-    pages, the number of old ``244339.shtml`` pages; ``None`` for other URLs."""
+    pages, ``chanye-244339`` of old ``chanye.finance.sina.com.cn/…/244339.shtml`` pages (numbered per
+    subsite); ``None`` for other URLs."""
     path = urlsplit(url).path
-    for pattern in (_DOC_ID, _KANDIAN_ID, _CJ_ID, _OLD_ID):
+    for pattern in (_DOC_ID, _KANDIAN_ID, _CJ_ID):
         if match := pattern.search(path):
             return match.group(1)
+    if match := _OLD_ID.search(path):
+        return f"{url_host(url).split('.')[0]}-{match.group(1)}"
     return None
 
 
