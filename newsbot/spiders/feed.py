@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
-from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -17,11 +16,10 @@ from twisted.python.failure import Failure
 from newsbot.body import inner_html
 from newsbot.extraction import article_from_response
 from newsbot.feeds import FeedEntry, list_entries, parse_feed
-from newsbot.identity import article_key
-from newsbot.index import ArchiveIndex
 from newsbot.items import Article
 from newsbot.sites.base import NotAnArticle
 from newsbot.sources.config import DEFAULT_RSSHUB_URL, Source, load_sources, source_from_table
+from newsbot.spiders import UnseenArticles
 from newsbot.spiders.article import failure_reason
 from newsbot.storage import safe_component
 
@@ -65,8 +63,7 @@ class FeedSpider(scrapy.Spider):
             self.adhoc["fetch_article"] = fetch_article.strip().lower() in ("1", "true", "yes")
         self.site = site or safe_component(urlsplit(url).hostname or "", "feed").lower()
         self.source: Source | None = None
-        self.requested_keys: set[str] = set()
-        self.index: ArchiveIndex | None = None
+        self.unseen: UnseenArticles | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -87,8 +84,7 @@ class FeedSpider(scrapy.Spider):
         return source
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.index = ArchiveIndex(Path(self.settings.get("NEWSBOT_OUTPUT_DIR", "output")))
-        self.crawler.signals.connect(self.index.close, signal=scrapy.signals.spider_closed)
+        self.unseen = UnseenArticles(self.crawler)
         yield scrapy.Request(self.source.url, callback=self.parse, errback=self.listing_failed)
 
     def parse(self, response: Response) -> Iterator[scrapy.Request | Article]:
@@ -117,12 +113,8 @@ class FeedSpider(scrapy.Spider):
     def entries_output(self, entries: Iterable[FeedEntry]) -> Iterator[scrapy.Request | Article]:
         """Articles straight from the feed, or requests for their pages, for entries the archive lacks."""
         for entry in entries:
-            key = article_key(entry.url)
-            if key in self.requested_keys:
-                continue
-            self.requested_keys.add(key)
-            if self.index.knows(key):
-                self.crawler.stats.inc_value("newsbot/skipped_known")
+            key = self.unseen.new_key(entry.url)
+            if key is None:
                 continue
             if self.needs_page(entry):
                 self.crawler.stats.inc_value("newsbot/article_requests")

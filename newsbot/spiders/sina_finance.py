@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -21,8 +20,6 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsbot.extraction import article_from_response
-from newsbot.identity import article_key
-from newsbot.index import ArchiveIndex
 from newsbot.items import Article
 from newsbot.sites.base import NotAnArticle
 from newsbot.sources.sina_finance import (
@@ -35,6 +32,7 @@ from newsbot.sources.sina_finance import (
     list_page_links,
     parse_roll_page,
 )
+from newsbot.spiders import UnseenArticles
 from newsbot.spiders.article import failure_reason
 
 logger = logging.getLogger(__name__)
@@ -85,12 +83,10 @@ class SinaFinanceSpider(scrapy.Spider):
             CHANNELS
         )
         self.max_pages = int(max_pages)
-        self.requested_keys: set[str] = set()
-        self.index: ArchiveIndex | None = None
+        self.unseen: UnseenArticles | None = None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.index = ArchiveIndex(Path(self.settings.get("NEWSBOT_OUTPUT_DIR", "output")))
-        self.crawler.signals.connect(self.index.close, signal=scrapy.signals.spider_closed)
+        self.unseen = UnseenArticles(self.crawler)
         for channel in self.channels:
             yield self.listing_request(channel, 1)
 
@@ -125,12 +121,8 @@ class SinaFinanceSpider(scrapy.Spider):
         Keys dedupe them, so Scrapy's dupe filter stays out: a redirect loop ends at the redirect limit, counted.
         """
         for entry in listed:
-            key = article_key(entry.url)
-            if key in self.requested_keys:
-                continue
-            self.requested_keys.add(key)
-            if self.index.knows(key):
-                self.crawler.stats.inc_value("newsbot/skipped_known")
+            key = self.unseen.new_key(entry.url)
+            if key is None:
                 continue
             self.crawler.stats.inc_value("newsbot/article_requests")
             yield scrapy.Request(
