@@ -12,6 +12,7 @@ from lxml import etree
 URL_ATTRIBUTES = ("src", "href")
 ACTIVE_ELEMENTS = ("script", "meta", "base")
 ACTIVE_ATTRIBUTES = ("srcdoc",)
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
 _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -25,8 +26,7 @@ def inner_html(element: etree._Element) -> str:
 def parse_fragment(html: str) -> lxml.html.HtmlElement:
     """Parse body HTML into a ``<div>`` holding it, whatever its first node is, however deep it nests
     (libxml2 otherwise drops everything below 255 levels, as unclosed ``<div>``s or ``<font>``s reach)."""
-    parser = lxml.html.HTMLParser(huge_tree=True)
-    return lxml.html.fragment_fromstring(html or "", create_parent="div", parser=parser)
+    return lxml.html.fragment_fromstring(html or "", create_parent="div", parser=_PARSER)
 
 
 def escape_braces(html: str) -> str:
@@ -46,23 +46,13 @@ def _runs_script(name: str, value: str) -> bool:
     )
 
 
-def _drop_keep_tail(element: etree._Element) -> None:
-    parent = element.getparent()
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
-
 
 def normalise(html: str, base_url: str) -> tuple[str, str | None]:
     """Normalise served body HTML and return it with its first image URL (``None`` without one); beyond SPEC.md,
     ``<meta>``, ``<base>``, ``srcdoc``, any ``javascript:`` value and control characters go too."""
     root = parse_fragment(_CONTROL_CHARACTERS.sub("", html))
     for active in root.xpath(" | ".join(f".//{tag}" for tag in ACTIVE_ELEMENTS)):
-        _drop_keep_tail(active)
+        active.drop_tree()
     first_image = None
     for element in root.iter(etree.Element):
         for name in list(element.attrib):

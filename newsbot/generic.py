@@ -145,24 +145,12 @@ def find_published(root: lxml.html.HtmlElement, fallback: str | None) -> datetim
     return parse_datetime(fallback) if fallback else None
 
 
-def _drop(element: etree._Element) -> None:
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail and element.tail.strip():
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
-
 
 def clean_body(body: lxml.html.HtmlElement) -> str:
     """The body node's inside without scripts, embedded frames, form controls and the furniture every site
     may hold (hidden elements, spacer and tracking images: ``drop_furniture``)."""
     for element in list(body.iter(*_NOISE, etree.Comment)):
-        _drop(element)
+        element.drop_tree()
     drop_furniture(body)
     return inner_html(body).strip()
 
