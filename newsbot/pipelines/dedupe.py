@@ -114,12 +114,15 @@ class DedupePipeline:
         return known
 
     def decision(self, key: str, body_hash: str, simhash_value: int) -> Decision:
-        """``decide`` against this pipeline's index."""
+        """``decide`` against this pipeline's index, which is not searched for copies of a stored article's key."""
+        known = self._known(key)
+        if known is not None and known.key == key:
+            return decide(key, body_hash, simhash_value, known, None, (), self.distance)
         return decide(
             key,
             body_hash,
             simhash_value,
-            self._known(key),
+            known,
             self.index.find_exact(body_hash),
             self.index.find_near(simhash_value, self.distance),
             self.distance,
