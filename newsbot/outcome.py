@@ -1,0 +1,74 @@
+"""How a run ended: its exit status and the first line of its summary, from Scrapy's stats alone.
+
+Exit status: ``0`` when the run did its job, ``1`` when it failed, ``2`` for a usage error (Scrapy's
+``UsageError``). A run failed when it did not finish, when a monitor raised an alarm (``newsbot/alarms``),
+when it archived nothing and something failed, or when failures exceed ``max_failure_share`` of the
+articles and listings it tried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+DEFAULT_MAX_FAILURE_SHARE = 0.25
+
+ARCHIVED_STATS = ("newsbot/new", "newsbot/updated")
+DONE_STATS = (*ARCHIVED_STATS, "newsbot/unchanged", "newsbot/duplicates/exact", "newsbot/duplicates/near")
+FAILED_STAT = "newsbot/failed"
+LISTING_FAILED_STAT = "newsbot/failed/listing"
+LISTING_STAT = "newsbot/listings"
+ALARMS_STAT = "newsbot/alarms"
+
+
+def _count(stats: Mapping[str, Any], *keys: str) -> int:
+    return sum(int(stats.get(key) or 0) for key in keys)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A run's verdict: ``exit_status`` (0 or 1) and ``reason``, the words after ``ok:`` or ``FAILED:``."""
+
+    exit_status: int
+    reason: str
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == EXIT_OK
+
+    def headline(self, source: str) -> str:
+        """The summary's first line: ``sina-finance: ok: 3 new, 1 updated`` or ``…: FAILED: …``."""
+        return f"{source}: {'ok' if self.ok else 'FAILED'}: {self.reason}"
+
+
+def run_outcome(stats: Mapping[str, Any], max_failure_share: float = DEFAULT_MAX_FAILURE_SHARE) -> Outcome:
+    """The outcome of one crawl from its stats (``crawler.stats.get_stats()``); ``max_failure_share`` in 0..1.
+
+    Failures are ``newsbot/failed`` (articles and items refused or failed) plus ``newsbot/failed/listing``.
+    """
+    archived = _count(stats, *ARCHIVED_STATS)
+    done = _count(stats, *DONE_STATS)
+    failed = _count(stats, FAILED_STAT, LISTING_FAILED_STAT)
+    alarms = _count(stats, ALARMS_STAT)
+    listings_failed = _count(stats, LISTING_FAILED_STAT)
+    listings = _count(stats, LISTING_STAT)
+    reason = stats.get("finish_reason", "finished")
+    if reason != "finished":
+        return Outcome(EXIT_FAILED, f"the crawl stopped early ({reason})")
+    if alarms:
+        return Outcome(EXIT_FAILED, f"{alarms} monitor alarm{'s' * (alarms != 1)}")
+    if listings and listings_failed >= listings:
+        return Outcome(EXIT_FAILED, f"every listing failed ({listings_failed} of {listings})")
+    if failed and not archived:
+        return Outcome(EXIT_FAILED, f"nothing archived, {failed} failed")
+    if failed and failed > max_failure_share * (failed + done):
+        share = failed / (failed + done)
+        return Outcome(EXIT_FAILED, f"{failed} failed of {failed + done} tried ({share:.0%})")
+    if not archived:
+        return Outcome(EXIT_OK, "nothing new")
+    updated = _count(stats, "newsbot/updated")
+    return Outcome(EXIT_OK, f"{archived - updated} new, {updated} updated")
