@@ -16,6 +16,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 ORIGINAL_URL_HEADER = "X-Newsbot-Original-Url"
 MANIFEST = "manifest.json"
-BUNDLED_SNAPSHOT = Path(__file__).resolve().parent / "snapshot" / "sina-finance"
+# A Path where newsbot is installed as files (a checkout, a wheel); inside a zipped egg, a zipfile.Path.
+BUNDLED_SNAPSHOT = resources.files("newsbot") / "snapshot" / "sina-finance"
 
 
 class SnapshotError(ValueError):
@@ -60,7 +63,7 @@ def _charset(headers: dict[str, str]) -> str:
     return "utf-8"
 
 
-def entry_from_dict(url: str, raw: dict[str, Any], folder: Path) -> Entry:
+def entry_from_dict(url: str, raw: dict[str, Any], folder: Traversable) -> Entry:
     """One manifest entry; ``SnapshotError`` naming the URL when it is malformed."""
     if not isinstance(raw, dict):
         raise SnapshotError(f"{url}: entry is not an object")
@@ -75,7 +78,7 @@ def entry_from_dict(url: str, raw: dict[str, Any], folder: Path) -> Entry:
         try:
             body = path.read_bytes()
         except OSError as error:
-            raise SnapshotError(f"{url}: cannot read {path}: {error.strerror}") from None
+            raise SnapshotError(f"{url}: cannot read {path}: {error.strerror or 'no such file'}") from None
     else:
         body = str(raw.get("body", "")).encode(_charset(headers))
     redirect = raw.get("redirect")
@@ -100,14 +103,19 @@ def url_key(url: str) -> str:
     return canonicalize_url(url)
 
 
-def load_manifest(folder: str | Path) -> dict[str, Entry]:
+def snapshot_folder(folder: str | Path | Traversable) -> Traversable:
+    """A snapshot folder given by path, or as it is (a package resource such as ``BUNDLED_SNAPSHOT``)."""
+    return folder if isinstance(folder, Traversable) else Path(folder)
+
+
+def load_manifest(folder: str | Path | Traversable) -> dict[str, Entry]:
     """The entries of a snapshot folder by URL key; ``SnapshotError`` when it cannot be served."""
-    folder = Path(folder)
+    folder = snapshot_folder(folder)
     path = folder / MANIFEST
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise SnapshotError(f"no snapshot at {folder}: {error.strerror}") from None
+        raise SnapshotError(f"no snapshot at {folder}: {error.strerror or 'no manifest.json'}") from None
     except ValueError as error:
         raise SnapshotError(f"{path} is not JSON: {error}") from None
     if not isinstance(raw, dict):
@@ -167,8 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, entries: dict[str, Entry]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, entries: dict[str, Entry], port: int) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.entries = entries
         self.hits: Counter[str] = Counter()
         self.lock = threading.Lock()
@@ -181,11 +189,15 @@ class _Server(ThreadingHTTPServer):
 
 
 class SnapshotServer:
-    """A snapshot folder served on 127.0.0.1 while the context is open."""
+    """A snapshot folder served on 127.0.0.1 while the context is open, on ``port`` (0: any free port).
 
-    def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder)
+    ``SnapshotError`` when the folder cannot be served; entering raises ``OSError`` when the port is taken.
+    """
+
+    def __init__(self, folder: str | Path | Traversable, port: int = 0) -> None:
+        self.folder = snapshot_folder(folder)
         self.entries = load_manifest(self.folder)
+        self.port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -202,7 +214,7 @@ class SnapshotServer:
         return self._server.hits if self._server is not None else Counter()
 
     def __enter__(self) -> SnapshotServer:
-        self._server = _Server(self.entries)
+        self._server = _Server(self.entries, self.port)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="snapshot-server", daemon=True
         )

@@ -1,7 +1,8 @@
 """Sources as configuration: one ``[sources.NAME]`` table per feed or list page, plus the built-in spiders.
 
-The file read is the one ``NEWSBOT_SOURCES_FILE`` names, else ``sources.toml`` in the working folder, else
-the bundled ``newsbot/sources/sources.toml``. Its format::
+The file read is the one the ``NEWSBOT_SOURCES_FILE`` setting names, else the one the environment variable of
+that name names, else ``sources.toml`` in the working folder, else the bundled ``newsbot/sources/sources.toml``
+(read with ``importlib.resources``, so it is found inside a wheel's install or a zipped Scrapyd egg). Its format::
 
     builtins = true                                 # also list the built-in spiders (sina-finance)
 
@@ -17,9 +18,12 @@ the bundled ``newsbot/sources/sources.toml``. Its format::
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +34,9 @@ from newsbot.sites.base import Categories
 from newsbot.sources import sina_finance
 
 DEFAULT_RSSHUB_URL = "https://rsshub.app"
-BUNDLED_FILE = Path(__file__).with_name("sources.toml")
+BUNDLED_FILE = resources.files("newsbot.sources") / "sources.toml"
 LOCAL_FILE = "sources.toml"
+FILE_VARIABLE = "NEWSBOT_SOURCES_FILE"
 URL_FIELDS = ("feed", "rsshub", "list")
 TEXT_FIELDS = ("author", "title_xpath", "body_xpath", "links")
 SOURCE_FIELDS = frozenset({*URL_FIELDS, *TEXT_FIELDS, "categories", "fetch_article"})
@@ -182,16 +187,18 @@ def parse_sources(text: str, origin: str, rsshub_url: str = DEFAULT_RSSHUB_URL) 
     return sources
 
 
-def sources_path(named: str = "") -> Path:
-    """The sources file in effect: the one named, else ``./sources.toml``, else the bundled one."""
+def sources_path(named: str = "") -> Path | Traversable:
+    """The sources file in effect: the one named (the setting), else the one the environment variable
+    ``NEWSBOT_SOURCES_FILE`` names, else ``./sources.toml``, else the bundled one."""
+    named = named or os.environ.get(FILE_VARIABLE, "")
     if named:
         return Path(named)
     return Path(LOCAL_FILE) if Path(LOCAL_FILE).is_file() else BUNDLED_FILE
 
 
 def load_sources(settings: BaseSettings) -> dict[str, Source]:
-    """The configured sources, by name, for a crawl with these settings."""
-    path = sources_path(settings.get("NEWSBOT_SOURCES_FILE") or "")
+    """The configured sources, by name, for a crawl with these settings; ``SourcesError`` names the file."""
+    path = sources_path(settings.get(FILE_VARIABLE) or "")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
