@@ -50,11 +50,13 @@ def bare_environment(target: Path) -> Path:
 
 
 def clean_environment(**extra: str) -> dict[str, str]:
-    """The environment for a deployed newsbot: nothing that points it at the checkout or its settings."""
+    """The environment for a deployed newsbot: nothing that points it at the checkout, its settings or a
+    proxy (every address the tests use is on 127.0.0.1); the test environment's scripts on PATH."""
     environment = {
         name: value
         for name, value in os.environ.items()
         if name not in {"PYTHONPATH", "SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT", "NEWSBOT_SOURCES_FILE"}
+        and not name.lower().endswith("_proxy")
     }
     environment["PATH"] = (
         f"{Path(sys.executable).parent}{os.pathsep}{environment.get('PATH', '/usr/bin:/bin')}"

@@ -1,4 +1,5 @@
-"""Send every request to a snapshot server on 127.0.0.1 instead of the site (``crawl --snapshot``)."""
+"""Send every request to a snapshot server on 127.0.0.1 instead of the site (``crawl --snapshot``, or
+``-s NEWSBOT_SNAPSHOT_ADDRESS=127.0.0.1:N`` for a server ``newsbot serve-snapshot`` runs)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ class SnapshotMiddleware:
     download handler; the response comes back under the original URL.
 
     Everything above it (robots.txt, redirects, retries, timeouts, the WARC recorder at 940, spiders and
-    pipelines) only ever sees original URLs.
+    pipelines) only ever sees original URLs. It answers in ``process_request``, before the downloader puts a
+    request in its per-site slot, so ``DOWNLOAD_DELAY``, AutoThrottle and ``CONCURRENT_REQUESTS_PER_DOMAIN``
+    never hold a snapshot request back; ``CONCURRENT_REQUESTS`` still bounds them.
     """
 
     def __init__(self, crawler: Crawler, address: str) -> None:
