@@ -82,6 +82,12 @@ def job_log(scrapyd: Scrapyd, job: dict) -> str:
         return response.read().decode("utf-8")
 
 
+def records(log: str, logger: str) -> list[str]:
+    """The records one logger wrote to a Scrapy log, each with its continuation lines."""
+    starts = re.split(r"(?m)^(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[)", log)
+    return [record for record in starts if re.match(rf"\S+ \S+ \[{re.escape(logger)}\] ", record)]
+
+
 @pytest.fixture(scope="module")
 def outside() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="newsbot-scrapyd-") as folder:
@@ -198,7 +204,8 @@ def test_readme_schedule_line_crawls_the_served_snapshot_into_the_archive(scrapy
     log = job_log(scrapyd, job)
     posts = sorted(archive.rglob("*.md"))
     assert posts, log
-    assert re.search(rf"\[newsbot\.extensions\.progress\] INFO: .*\bnew\W+{len(posts)}\b", log), log
+    summary = "".join(records(log, "newsbot.extensions.progress"))
+    assert re.search(rf"\bnew\W+{len(posts)}\b", summary), log
     assert "Spider closed (finished)" in log
     assert "ERROR" not in log
     validated = run_newsbot("validate", str(archive))
