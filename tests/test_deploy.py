@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, MANIFEST
+from newsbot.sources.config import BUNDLED_FILE, parse_sources
 from tests.deployment import (
     ROOT,
     bare_environment,
@@ -291,3 +292,43 @@ def test_sources_file_environment_variable_is_honoured(tmp_path):
         f"newsbot: error: {tmp_path / 'nowhere.toml'}: cannot read the sources file: "
         f"[Errno 2] No such file or directory: '{tmp_path / 'nowhere.toml'}'"
     )
+
+
+ZIPPED_EGG_PROBE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import newsbot
+from scrapy.settings import Settings
+from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotServer
+from newsbot.sources.config import load_sources
+assert newsbot.__file__.startswith(sys.argv[1]), newsbot.__file__
+with SnapshotServer(BUNDLED_SNAPSHOT) as server:
+    print(len(server.entries), *load_sources(Settings()))
+"""
+
+
+def test_scrapyd_egg_reads_the_bundled_files_from_inside_its_zip(outside):
+    project = copy_project(outside / "egg-source")
+    egg = outside / "newsbot.egg"
+    built = subprocess.run(
+        ["scrapyd-deploy", "--build-egg", str(egg)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=clean_environment(),
+    )
+    assert built.returncode == 0, built.stderr
+    assert zipfile.is_zipfile(egg)
+    python = bare_environment(outside / "egg-env")
+    probe = subprocess.run(
+        [str(python), "-c", ZIPPED_EGG_PROBE, str(egg)],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        env=clean_environment(),
+    )
+    assert probe.returncode == 0, probe.stderr
+    entries, *sources = probe.stdout.split()
+    assert int(entries) == len(json.loads((BUNDLED_SNAPSHOT / MANIFEST).read_text()))
+    assert sources == list(parse_sources(BUNDLED_FILE.read_text(encoding="utf-8"), "bundled"))
