@@ -57,7 +57,7 @@ def outside() -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def wheel(outside: Path) -> Path:
-    """The wheel of a copy of the project, built by pip as ``pip install .`` builds it."""
+    """The wheel of a copy of the project, built by pip with the test environment's setuptools (no download)."""
     source = copy_project(outside / "source")
     done = subprocess.run(
         [
@@ -66,6 +66,7 @@ def wheel(outside: Path) -> Path:
             "pip",
             "wheel",
             "--no-deps",
+            "--no-build-isolation",
             "--quiet",
             "-w",
             str(outside / "dist"),
