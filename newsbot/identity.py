@@ -39,6 +39,9 @@ TRACKING_PARAMETERS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_",)
+# Query parameters that only defeat caches, a new value each request: jQuery's ``_=<ms>`` and the
+# ``r=<random>`` Sina's roll-API pages add (DIYgod/RSSHub lib/routes/sina/utils.ts sends both).
+CACHE_BUSTERS = frozenset({"_", "r"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 URL_KEY_PREFIX = "url"
 
@@ -66,6 +69,20 @@ def canonicalize_url(url: str) -> str:
         ]
     )
     return w3lib_canonicalize_url(urlunsplit((scheme, netloc, parts.path or "/", query, "")))
+
+
+def without_cache_busters(url: str) -> str:
+    """``url`` without its ``CACHE_BUSTERS`` query parameters, the rest untouched; ``url`` itself without any.
+
+    Recorded and snapshot responses are looked up by this, so a request sent with fresh cache busters finds
+    the response recorded for the same listing.
+    """
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(name, value) for name, value in pairs if name not in CACHE_BUSTERS]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def _url_hash(url: str) -> str:
