@@ -92,7 +92,6 @@ def parse_since(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-NEW_META = "newsbot_new_article"
 DEFAULT_MAX_PAGES = 5
 DEFAULT_REVISIT_RECENT_DAYS = 2.0
 DEFAULT_REVISIT_INTERVAL_HOURS = 6.0
@@ -123,6 +122,7 @@ class SinaFinanceSpider(scrapy.Spider):
         self.unseen: UnseenArticles | None = None
         self.listed: ListedTable | None = None
         self.listed_by: dict[str, int] = {}
+        self.fresh_keys: set[str] = set()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.unseen = UnseenArticles(self.crawler)
@@ -170,13 +170,8 @@ class SinaFinanceSpider(scrapy.Spider):
             else:
                 listed.append(item)
         current = [entry for entry in listed if not self.older_than_since(entry)]
-        requests = list(self.article_requests(current, channel, from_roll=True))
-        yield from requests
-        more = (
-            bool(current)
-            if self.since is not None
-            else any(request.meta.get(NEW_META) for request in requests)
-        )
+        yield from self.article_requests(current, channel, from_roll=True)
+        more = bool(current) if self.since is not None else self.holds_fresh(current)
         if more and (self.max_pages is None or page < self.max_pages):
             yield self.listing_request(channel, page + 1)
 
@@ -184,6 +179,11 @@ class SinaFinanceSpider(scrapy.Spider):
         channel = channel_by_key(channel_key)
         listed = list_page_links(response.text, response.url)
         yield from self.article_requests(listed, channel, from_roll=False)
+
+    def holds_fresh(self, listed: Iterable[Listed]) -> bool:
+        """Whether a listing names an article the archive lacked when this run started (requested as new
+        in this run, by whichever channel listed it first), so the next page is worth asking for."""
+        return any(article_key(entry.url) in self.fresh_keys for entry in listed)
 
     def older_than_since(self, entry: Listed) -> bool:
         """Whether ``since`` is set and the item's listed time is before it."""
@@ -218,20 +218,20 @@ class SinaFinanceSpider(scrapy.Spider):
                 self.unseen.requested.add(key)
                 self.crawler.stats.inc_value("newsbot/revisited")
                 logger.info("revisiting %s: its listing shows a correction", entry.url)
-                yield self.article_request(entry, channel, key, new=False)
+                yield self.article_request(entry, channel, key)
                 continue
             if self.unseen.new_key(entry.url) is None:
                 continue
-            yield self.article_request(entry, channel, key, new=True)
+            self.fresh_keys.add(key)
+            yield self.article_request(entry, channel, key)
 
-    def article_request(self, entry: Listed, channel: Channel, key: str, new: bool) -> scrapy.Request:
+    def article_request(self, entry: Listed, channel: Channel, key: str) -> scrapy.Request:
         self.crawler.stats.inc_value("newsbot/article_requests")
         return scrapy.Request(
             entry.url,
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"channel_key": channel.key, "listed": entry, "key": key},
-            meta={NEW_META: new},
             dont_filter=True,
         )
 
