@@ -305,7 +305,9 @@ def test_since_pages_back_until_the_items_are_older_and_max_pages_caps_it(tmp_pa
     )
 
 
-def test_a_killed_backfill_resumes_with_its_jobdir_without_requesting_what_it_archived(tmp_path):
+def long_backfill() -> tuple[list[str], dict]:
+    """Every bundled article on a roll-API page of its own, each page answered a little late: its URLs and
+    the snapshot entries."""
     urls = [url for url, entry in BUNDLED.items() if entry.get("file", "").startswith("pages/")]
     start = int(datetime(2025, 11, 20, tzinfo=UTC).timestamp())
     entries = {}
@@ -314,6 +316,32 @@ def test_a_killed_backfill_resumes_with_its_jobdir_without_requesting_what_it_ar
         entries[CHINA.roll_url(number)] = roll(item(url, stamp, stamp))
         entries[url] = page(url, delay=0.15)
     entries[CHINA.roll_url(len(urls) + 1)] = roll()
+    return urls, entries
+
+
+def stop_mid_backfill(server: SnapshotServer, out: Path, args: list[str], how: signal.Signals) -> None:
+    """Start a backfill through ``server`` into ``out``; send it ``how`` once five posts are written."""
+    process = subprocess.Popen(
+        [
+            sys.executable, "-c", "from newsbot.cli import main; main()", "crawl", "sina-finance",
+            "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
+            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", *args,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(posts(out) if out.is_dir() else {}) < 5:
+            time.sleep(0.05)
+    finally:
+        process.send_signal(how)
+        process.wait(timeout=60)
+
+
+def test_a_killed_backfill_resumes_with_its_jobdir_without_requesting_what_it_archived(tmp_path):
+    urls, entries = long_backfill()
     jobdir, out, whole = tmp_path / "job", tmp_path / "archive", tmp_path / "whole"
     args = [
         "--channels",
@@ -326,23 +354,7 @@ def test_a_killed_backfill_resumes_with_its_jobdir_without_requesting_what_it_ar
         "CONCURRENT_REQUESTS=2",
     ]
     with serve(entries, tmp_path) as server:
-        killed = subprocess.Popen(
-            [
-                sys.executable, "-c", "from newsbot.cli import main; main()", "crawl", "sina-finance",
-                "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
-                "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", *args,
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and len(posts(out) if out.is_dir() else {}) < 5:
-                time.sleep(0.05)
-        finally:
-            killed.send_signal(signal.SIGKILL)
-            killed.wait()
+        stop_mid_backfill(server, out, args, signal.SIGKILL)
         archived = posts(out)
         assert 5 <= len(archived) < len(urls)
         before = server.hits.copy()
@@ -351,6 +363,30 @@ def test_a_killed_backfill_resumes_with_its_jobdir_without_requesting_what_it_ar
         crawl(server, whole, "--channels", "china", "--since", "2024-01-01")
     archived_urls = {url for url in urls if any(Path(path).stem in url for path in archived)}
     assert not requested_again & archived_urls
+    assert posts(out) == posts(whole) and len(posts(whole)) == len(urls)
+
+
+def test_a_backfill_stopped_cleanly_takes_up_its_jobdir_queue_and_asks_nothing_twice(tmp_path):
+    urls, entries = long_backfill()
+    jobdir, out, whole = tmp_path / "job", tmp_path / "archive", tmp_path / "whole"
+    args = [
+        "--channels",
+        "china",
+        "--since",
+        "2024-01-01",
+        "-s",
+        f"JOBDIR={jobdir}",
+        "-s",
+        "CONCURRENT_REQUESTS=2",
+    ]
+    with serve(entries, tmp_path) as server:
+        stop_mid_backfill(server, out, args, signal.SIGINT)
+        assert 5 <= len(posts(out)) < len(urls)
+        _, resumed = crawl(server, out, *args)
+        asked = server.hits.copy()
+        crawl(server, whole, "--channels", "china", "--since", "2024-01-01")
+    assert resumed["new"] + 5 <= len(urls)
+    assert {url: n for url, n in asked.items() if n > 1 and not url.endswith("/robots.txt")} == {}
     assert posts(out) == posts(whole) and len(posts(whole)) == len(urls)
 
 

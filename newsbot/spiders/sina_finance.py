@@ -92,6 +92,8 @@ def parse_since(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+# The key of spider.state (saved in JOBDIR on close) that says a stopped walk left its requests queued there.
+QUEUE_SAVED = "newsbot_queue_saved"
 DEFAULT_MAX_PAGES = 5
 DEFAULT_REVISIT_RECENT_DAYS = 2.0
 DEFAULT_REVISIT_INTERVAL_HOURS = 6.0
@@ -128,8 +130,17 @@ class SinaFinanceSpider(scrapy.Spider):
         self.unseen = UnseenArticles(self.crawler)
         self.listed = ListedTable(self.settings.get("NEWSBOT_OUTPUT_DIR", "output"))
         self.crawler.signals.connect(self.listed.close, signal=signals.spider_closed)
+        if getattr(self, "state", {}).get(QUEUE_SAVED):
+            logger.info("resuming the walk that stopped: its requests are in JOBDIR's queue")
+            return
         for channel in self.channels:
             yield self.listing_request(channel, 1)
+
+    def closed(self, reason: str) -> None:
+        """With a ``JOBDIR``, note whether Scrapy saved the walk's pending requests (a stop before its end),
+        so the next run takes them up instead of walking the listings from page 1 again."""
+        if hasattr(self, "state"):
+            self.state[QUEUE_SAVED] = reason != "finished"
 
     def listing_request(self, channel: Channel, page: int) -> scrapy.Request:
         """The request of one listing page: the roll API (fresh cache busters, the news-site Referer) where
