@@ -305,6 +305,17 @@ def test_since_pages_back_until_the_items_are_older_and_max_pages_caps_it(tmp_pa
     )
 
 
+def test_a_backfill_stops_where_the_feed_repeats_its_last_page(tmp_path):
+    stamp = str(int(datetime(2025, 11, 20, tzinfo=UTC).timestamp()))
+    entries = {CHINA.roll_url(1): roll(item(A, stamp)), A: page(A)}
+    entries.update({CHINA.roll_url(n): roll(item(B, stamp)) for n in range(2, 6)})
+    entries[B] = page(B)
+    with serve(entries, tmp_path) as server:
+        _, summary = crawl(server, tmp_path / "archive", "--channels", "china", "--since", "2024-01-01")
+    assert summary["new"] == 2
+    assert [server.hits[CHINA.roll_url(n)] for n in range(1, 5)] == [1, 1, 1, 0]
+
+
 def long_backfill() -> tuple[list[str], dict]:
     """Every bundled article on a roll-API page of its own, each page answered a little late: its URLs and
     the snapshot entries."""

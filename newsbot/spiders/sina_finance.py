@@ -125,6 +125,7 @@ class SinaFinanceSpider(scrapy.Spider):
         self.listed: ListedTable | None = None
         self.listed_by: dict[str, int] = {}
         self.fresh_keys: set[str] = set()
+        self.walked: dict[str, set[str]] = {}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.unseen = UnseenArticles(self.crawler)
@@ -182,7 +183,7 @@ class SinaFinanceSpider(scrapy.Spider):
                 listed.append(item)
         current = [entry for entry in listed if not self.older_than_since(entry)]
         yield from self.article_requests(current, channel, from_roll=True)
-        more = bool(current) if self.since is not None else self.holds_fresh(current)
+        more = self.holds_unwalked(channel, current) if self.since is not None else self.holds_fresh(current)
         if more and (self.max_pages is None or page < self.max_pages):
             yield self.listing_request(channel, page + 1)
 
@@ -195,6 +196,15 @@ class SinaFinanceSpider(scrapy.Spider):
         """Whether a listing names an article the archive lacked when this run started (requested as new
         in this run, by whichever channel listed it first), so the next page is worth asking for."""
         return any(article_key(entry.url) in self.fresh_keys for entry in listed)
+
+    def holds_unwalked(self, channel: Channel, listed: Iterable[Listed]) -> bool:
+        """Whether a backfill's listing names an article its channel's walk has not listed yet this run (a
+        feed that served the same page past its end would otherwise be walked for ever)."""
+        keys = {article_key(entry.url) for entry in listed}
+        walked = self.walked.setdefault(channel.key, set())
+        unwalked = bool(keys - walked)
+        walked |= keys
+        return unwalked
 
     def older_than_since(self, entry: Listed) -> bool:
         """Whether ``since`` is set and the item's listed time is before it."""
