@@ -16,6 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, MANIFEST, SnapshotServer
 from newsbot.sources.sina_finance import ROLL_API, channel_by_key
+from newsbot.spiders.sina_finance import RUNNING_MARKER, discard_killed_job
 from tests.conftest import SEED_PAGE, SEED_POST, SEED_URL, needs_shared
 from tests.servers import ROOT, run_newsbot, serve
 
@@ -418,3 +419,14 @@ def test_the_bundled_snapshot_then_its_corrected_state_shows_one_update(tmp_path
     assert changed == {"sina/2025/11/infwqrta5120384.md"}
     assert "已更正" in posts(out)["sina/2025/11/infwqrta5120384.md"].decode()
     assert history(out) == ["infwqrta5120384.v1.md"]
+
+
+def test_a_killed_runs_torn_queue_and_state_are_dropped_a_clean_ones_kept(tmp_path):
+    (tmp_path / "requests.queue").mkdir()
+    (tmp_path / "requests.queue" / "p0").write_bytes(b"\x00\x00")
+    (tmp_path / "spider.state").write_bytes(b"saved")
+    assert not discard_killed_job(tmp_path)
+    assert (tmp_path / "requests.queue" / "p0").exists() and (tmp_path / "spider.state").exists()
+    (tmp_path / RUNNING_MARKER).touch()
+    assert discard_killed_job(tmp_path)
+    assert not (tmp_path / "requests.queue").exists() and not (tmp_path / "spider.state").exists()

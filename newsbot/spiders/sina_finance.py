@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import random
+import shutil
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import scrapy
 from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -21,6 +25,7 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.job import job_dir
 from twisted.python.failure import Failure
 
 from newsbot.extraction import article_from_response
@@ -94,6 +99,20 @@ def parse_since(value: str) -> datetime:
 
 # The key of spider.state (saved in JOBDIR on close) that says a stopped walk left its requests queued there.
 QUEUE_SAVED = "newsbot_queue_saved"
+# A file in JOBDIR while a run is under way: found at start, it says the last run was killed.
+RUNNING_MARKER = "newsbot-running"
+
+
+def discard_killed_job(jobdir: Path) -> bool:
+    """Drop the request queue and spider state a killed run left in ``jobdir`` (Scrapy saves both only on a
+    clean close; a kill leaves the disk queue torn); return whether there was such a run."""
+    if not (jobdir / RUNNING_MARKER).exists():
+        return False
+    shutil.rmtree(jobdir / "requests.queue", ignore_errors=True)
+    (jobdir / "spider.state").unlink(missing_ok=True)
+    return True
+
+
 DEFAULT_MAX_PAGES = 5
 DEFAULT_REVISIT_RECENT_DAYS = 2.0
 DEFAULT_REVISIT_INTERVAL_HOURS = 6.0
@@ -127,6 +146,19 @@ class SinaFinanceSpider(scrapy.Spider):
         self.fresh_keys: set[str] = set()
         self.walked: dict[str, set[str]] = {}
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SinaFinanceSpider:
+        jobdir = job_dir(crawler.settings)
+        if jobdir:
+            if discard_killed_job(Path(jobdir)):
+                logger.warning(
+                    "the last run with JOBDIR %s was killed: its queue is dropped, the listings are walked again"
+                    " and what it archived is skipped",
+                    jobdir,
+                )
+            (Path(jobdir) / RUNNING_MARKER).touch()
+        return super().from_crawler(crawler, *args, **kwargs)
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.unseen = UnseenArticles(self.crawler)
         self.listed = ListedTable(self.settings.get("NEWSBOT_OUTPUT_DIR", "output"))
@@ -142,6 +174,8 @@ class SinaFinanceSpider(scrapy.Spider):
         so the next run takes them up instead of walking the listings from page 1 again."""
         if hasattr(self, "state"):
             self.state[QUEUE_SAVED] = reason != "finished"
+        if jobdir := job_dir(self.settings):
+            (Path(jobdir) / RUNNING_MARKER).unlink(missing_ok=True)
 
     def listing_request(self, channel: Channel, page: int) -> scrapy.Request:
         """The request of one listing page: the roll API (fresh cache busters, the news-site Referer) where
@@ -258,11 +292,15 @@ class SinaFinanceSpider(scrapy.Spider):
 
     def corrected(self, key: str, entry: Listed) -> bool:
         """Whether an archived article is to be requested again (``needs_revisit``); an article archived
-        before the table knew it is noted as listed now, not requested."""
+        before the table knew it is noted as listed now, not requested. An unreadable table revisits nothing."""
         now = datetime.now(UTC)
-        seen = self.listed.get(key)
+        try:
+            seen = self.listed.get(key)
+        except sqlite3.Error as error:
+            logger.warning("could not read what listings said of %s: %s", key, error)
+            return False
         if seen is None:
-            self.listed.note(key, entry.modified, entry.title, now)
+            self.note(key, entry, now)
             return False
         settings = self.settings
         recent = timedelta(days=settings.getfloat("NEWSBOT_REVISIT_RECENT_DAYS", DEFAULT_REVISIT_RECENT_DAYS))
@@ -270,6 +308,14 @@ class SinaFinanceSpider(scrapy.Spider):
             hours=settings.getfloat("NEWSBOT_REVISIT_INTERVAL_HOURS", DEFAULT_REVISIT_INTERVAL_HOURS)
         )
         return needs_revisit(entry.modified, entry.title, entry.published, seen, now, recent, interval)
+
+    def note(self, key: str, entry: Listed, visited: datetime) -> None:
+        """Keep what the listing said of ``key`` (``ListedTable.note``); a failed write is logged, the article
+        goes on (its correction is then noticed one crawl later, or never, where the disk stays full)."""
+        try:
+            self.listed.note(key, entry.modified, entry.title, visited)
+        except sqlite3.Error as error:
+            logger.warning("could not note the listing of %s: %s", key, error)
 
     def category(self, key: str, listed: Listed, channel: Channel) -> Channel:
         """The channel an article is filed under: the one its finance URL path belongs to, else the first in
@@ -289,7 +335,7 @@ class SinaFinanceSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsbot/failed")
             logger.warning("not an article: %s (%s)", response.url, refusal)
             return
-        self.listed.note(key, listed.modified, listed.title, datetime.now(UTC))
+        self.note(key, listed, datetime.now(UTC))
         article["key"] = key
         article["published"] = listed.published or article["published"]
         article["categories"] = (
