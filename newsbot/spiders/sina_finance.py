@@ -281,6 +281,7 @@ class SinaFinanceSpider(scrapy.Spider):
             yield self.article_request(entry, channel, key)
 
     def article_request(self, entry: Listed, channel: Channel, key: str) -> scrapy.Request:
+        """The request of one listed article page (``newsbot/article_requests``)."""
         self.crawler.stats.inc_value("newsbot/article_requests")
         return scrapy.Request(
             entry.url,
