@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
+SNAPSHOT ?=
 SHARED ?= ../shared
 
 .PHONY: crawl test lint bench fixtures clean
@@ -14,7 +15,7 @@ $(BIN)/newsbot: pyproject.toml
 	touch $@
 
 crawl: $(BIN)/newsbot
-	$(BIN)/newsbot crawl sina-finance $(if $(LIVE),,--snapshot) $(ARGS)
+	$(BIN)/newsbot crawl sina-finance $(if $(LIVE),,--snapshot $(SNAPSHOT)) $(ARGS)
 
 test: $(BIN)/newsbot
 	$(BIN)/ruff check newsbot tests bench
@@ -28,7 +29,7 @@ bench: $(BIN)/newsbot
 
 fixtures: $(BIN)/newsbot
 	scratch=$$(mktemp -d) && $(BIN)/newsbot crawl sina-finance --snapshot -s LOG_LEVEL=WARNING \
-		--record $$scratch/sina-finance.warc.gz -o $$scratch/out \
+		--record $$scratch/sina-finance.warc.gz -s NEWSBOT_OUTPUT_DIR=$$scratch/out \
 		&& mkdir -p tests/fixtures && mv $$scratch/sina-finance.warc.gz tests/fixtures/; \
 		status=$$?; rm -rf $$scratch; exit $$status
 

@@ -45,7 +45,7 @@ CHANNEL_PATHS = {
     "china": ("china/gncj", "china/dfjj", "china/hgjj", "china/jrxw"),
     "world": ("world/gjcj", "world/mzjj", "world/ozjj"),
     "stock": ("stock/relnews/cn", "stock/s", "stock/marketresearch", "roll"),
-    "fund": ("fund/jjdt", "money/fund/jjdt", "money/fund/jjzl"),
+    "finance": ("fund/jjdt", "money/fund/jjdt", "money/fund/jjzl"),
 }
 
 PLACES = _words(
@@ -611,8 +611,9 @@ def list_pages(made: list[Generated]) -> Iterator[tuple[str, str]]:
 
 
 def roll_pages(made: list[Generated]) -> Iterator[tuple[str, str]]:
-    """Each channel's roll-API pages, newest first, then the empty page past the end."""
-    for channel in {article.channel for article in made}:
+    """Each roll-API channel's pages, newest first, then the empty page past the end (only that one for a
+    channel without articles)."""
+    for channel in (channel for channel in CHANNELS if channel.roll_url(1)):
         listed = sorted((a for a in made if a.channel == channel), key=lambda a: a.published, reverse=True)
         pages = [listed[n : n + ROLL_PAGE_SIZE] for n in range(0, len(listed), ROLL_PAGE_SIZE)] + [[]]
         for number, chunk in enumerate(pages, start=1):

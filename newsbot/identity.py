@@ -39,6 +39,9 @@ TRACKING_PARAMETERS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_",)
+# Query parameters that only defeat caches, a new value each request, by host: Sina's roll API gets
+# ``r=<random>&_=<ms>`` from the site's own pages (and from DIYgod/RSSHub lib/routes/sina/utils.ts).
+CACHE_BUSTERS = {"feed.mix.sina.com.cn": frozenset({"r", "_"})}
 DEFAULT_PORTS = {"http": 80, "https": 443}
 URL_KEY_PREFIX = "url"
 
@@ -66,6 +69,24 @@ def canonicalize_url(url: str) -> str:
         ]
     )
     return w3lib_canonicalize_url(urlunsplit((scheme, netloc, parts.path or "/", query, "")))
+
+
+def without_cache_busters(url: str) -> str:
+    """``url`` without the cache-busting query parameters of its host (``CACHE_BUSTERS``), the rest untouched;
+    ``url`` itself where it has none.
+
+    Recorded and snapshot responses are looked up by this, so a request sent with fresh cache busters finds
+    the response recorded for the same listing.
+    """
+    parts = urlsplit(url)
+    busters = CACHE_BUSTERS.get((parts.hostname or "").lower())
+    if not busters:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(name, value) for name, value in pairs if name not in busters]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def _url_hash(url: str) -> str:

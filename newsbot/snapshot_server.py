@@ -24,6 +24,8 @@ from typing import Any
 
 from w3lib.url import canonicalize_url
 
+from newsbot.identity import without_cache_busters
+
 logger = logging.getLogger(__name__)
 
 ORIGINAL_URL_HEADER = "X-Newsbot-Original-Url"
@@ -99,8 +101,9 @@ def entry_from_dict(url: str, raw: dict[str, Any], folder: Traversable) -> Entry
 
 
 def url_key(url: str) -> str:
-    """The lookup key of an original URL: canonical form, so query order does not matter."""
-    return canonicalize_url(url)
+    """The lookup key of an original URL: canonical form without cache busters, so query order and a
+    request's fresh ``r``/``_`` do not matter."""
+    return canonicalize_url(without_cache_busters(url))
 
 
 def snapshot_folder(folder: str | Path | Traversable) -> Traversable:
@@ -184,6 +187,7 @@ class _Server(ThreadingHTTPServer):
     def lookup(self, url: str) -> tuple[Entry | None, int]:
         """The entry of ``url`` and how many times it has now been asked for."""
         with self.lock:
+            url = without_cache_busters(url)
             self.hits[url] += 1
             return self.entries.get(url_key(url)), self.hits[url]
 

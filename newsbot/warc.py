@@ -23,6 +23,8 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newsbot.identity import without_cache_busters
+
 logger = logging.getLogger(__name__)
 
 SPIDER_FIELD = "newsbot-spider"
@@ -34,8 +36,9 @@ Headers = list[tuple[str, str]]
 
 
 def url_key(url: str) -> str:
-    """The key recorded responses are matched by: the URL canonicalised by w3lib, fragment dropped."""
-    return canonicalize_url(url.strip().strip("<>"))
+    """The key recorded responses are matched by: the URL canonicalised by w3lib, fragment and cache
+    busters (``identity.CACHE_BUSTERS``) dropped."""
+    return canonicalize_url(without_cache_busters(url.strip().strip("<>")))
 
 
 def payload_headers(headers: Headers, body: bytes) -> Headers:

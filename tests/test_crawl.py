@@ -247,7 +247,7 @@ def test_a_malformed_api_page_fails_its_channel_only(tmp_path):
 
 def test_robots_txt_keeps_a_disallowed_article_unrequested(tmp_path):
     out = tmp_path / "archive"
-    listing = channel_by_key("usstock").list_url
+    usstock = channel_by_key("usstock")
     kept = "https://finance.sina.com.cn/stock/usstock/c/2025-11-20/doc-infwqrth1207749.shtml"
     also = "https://finance.sina.com.cn/stock/usstock/c/2025-11-19/doc-infwmkzw6690312.shtml"
     barred = "https://finance.sina.com.cn/stock/usstock/c/2016-06-02/doc-ifxsvenv6352210.shtml"
@@ -255,10 +255,8 @@ def test_robots_txt_keeps_a_disallowed_article_unrequested(tmp_path):
         "https://finance.sina.com.cn/robots.txt": {
             "body": "User-agent: *\nDisallow: /stock/usstock/c/2016-\n"
         },
-        listing: {
-            "file": str(BUNDLED_SNAPSHOT / BUNDLED[listing]["file"]),
-            "headers": BUNDLED[listing]["headers"],
-        },
+        usstock.roll_url(1): roll(kept, also, barred),
+        usstock.roll_url(2): roll(),
         kept: page(kept),
         also: page(also),
         barred: page(barred),

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import hashlib
 
-from newsbot.identity import article_key, canonicalize_url, key_from_post_path, post_name
+from newsbot.identity import (
+    article_key,
+    canonicalize_url,
+    key_from_post_path,
+    post_name,
+    without_cache_busters,
+)
 from newsbot.storage import post_relpath
 from tests.conftest import SEED_PAGE, SEED_URL, needs_shared
 from tests.postmaking import article_from_file
@@ -63,3 +69,11 @@ def test_the_seed_post_lands_under_its_doc_id():
     relpath = post_relpath(article["site"], article["published"], post_name(article["key"]))
     assert relpath == "sina/2022/01/ikyamrmz6500542.md"
     assert key_from_post_path(relpath) == article["key"] == SEED_KEY
+
+
+def test_cache_busters_are_dropped_for_their_host_only():
+    listing = "https://feed.mix.sina.com.cn/api/roll/get?pageid=155&lid=1686&k=&num=50&page=1"
+    assert without_cache_busters(f"{listing}&r=0.7236&_=1763604728123") == listing
+    assert without_cache_busters(listing) == listing
+    tracked = f"{SEED_URL}?r=0&_=1"
+    assert without_cache_busters(tracked) == tracked

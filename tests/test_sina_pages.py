@@ -53,7 +53,7 @@ PAGES_SEEN = [
         "https://finance.sina.com.cn/roll/2018-12-28/doc-ihqfskcn2160999.shtml",
         '60万"12306账号"外泄? 中铁总辟谣称消息不实',
         "Fri, 28 Dec 2018 11:55:00 GMT",
-        "新浪财经－股票",
+        "新浪财经－财经",
     ),
     Page(
         "gne_news_2019-09-07_doc-iicezzrq4076655.html",
@@ -188,7 +188,7 @@ PAGES_SEEN = [
         "http://finance.sina.com.cn/money/forex/forexroll/2016-05-25/doc-ifxsktkp9337164.shtml",
         "人民币中间价创逾五年新低 做市商称符合预期",
         "Wed, 25 May 2016 02:10:19 GMT",
-        "新浪财经－财经",
+        "新浪财经－外汇",
     ),
     Page(
         "magichtml_mobile_finance.sina.cn_2005-08-26_detail-ikknscsi2623250.html",
@@ -349,13 +349,18 @@ def test_doc_id(url, expected):
         (SEED_URL, ("金融", "新浪财经", "新浪财经－国內")),
         (
             "https://finance.sina.com.cn/world/2022-01-21/doc-iabc.shtml",
-            ("金融", "新浪财经", "新浪财经－国际"),
+            ("金融", "新浪财经", "新浪财经－全球市场"),
         ),
         (
             "https://finance.sina.com.cn/stock/usstock/c/doc-iabc.shtml",
             ("金融", "新浪财经", "新浪财经－美股"),
         ),
-        ("https://finance.sina.com.cn/fund/2022/doc-iabc.shtml", ("金融", "新浪财经", "新浪财经－基金")),
+        ("https://finance.sina.com.cn/fund/2022/doc-iabc.shtml", ("金融", "新浪财经", "新浪财经－财经")),
+        (
+            "https://finance.sina.com.cn/money/forex/forexroll/2016-05-25/doc-iabc.shtml",
+            ("金融", "新浪财经", "新浪财经－外汇"),
+        ),
+        ("https://finance.sina.cn/hkstock/ggyw/2025-11-20/detail-iabc.d.html", ("金融", "新浪财经", "新浪财经－港股")),
         (
             "https://finance.sina.cn/china/gncj/2022-01-21/detail-iabc.d.html",
             ("金融", "新浪财经", "新浪财经－国內"),

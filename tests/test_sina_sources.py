@@ -1,63 +1,181 @@
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from newsbot.identity import without_cache_busters
+from newsbot.revisits import ListedTable, Seen, needs_revisit
 from newsbot.sources.sina_finance import (
     CHANNELS,
+    BadItem,
+    Listed,
+    cache_busted,
     channel_by_key,
     channel_for_path,
+    channel_of_url,
     list_page_links,
+    listed_item,
     parse_roll_page,
+    unix_time,
+    unwrap_jsonp,
 )
 
+# DIYgod/RSSHub lib/routes/sina/finance/china.ts (pageid 155) and rollnews.ts (pageid 384).
+RSSHUB = {
+    (155, 1686): "国内滚动",
+    (155, 1687): "宏观经济",
+    (155, 1688): "地方经济",
+    (155, 1689): "部委动态",
+    (155, 1690): "金融新闻",
+    (155, 3231): "今日财经 TOP10",
+    (384, 2519): "财经",
+    (384, 2671): "股市",
+    (384, 2672): "美股",
+    (384, 2673): "中国概念股",
+    (384, 2674): "港股",
+    (384, 2675): "研究报告",
+    (384, 2676): "全球市场",
+    (384, 2487): "外汇",
+}
+SEED_TIME = datetime(2022, 1, 21, 14, 23, 33, tzinfo=UTC)
 
-def test_channels_follow_the_seed_pattern():
-    names = {channel.key: channel.name for channel in CHANNELS}
-    assert names["china"] == "新浪财经－国內"
-    for key in ("world", "stock", "usstock", "hkstock", "fund", "futures"):
-        assert names[key].startswith("新浪财经－")
+
+def test_every_rsshub_channel_is_in_the_table_named_in_the_archive_pattern():
+    fed = {(channel.pageid, channel.lid): channel for channel in CHANNELS if channel.pageid}
+    assert set(fed) == set(RSSHUB)
+    for ids, name in RSSHUB.items():
+        expected = "新浪财经－国內" if ids == (155, 1686) else f"新浪财经－{name}"
+        assert fed[ids].name == expected
+        assert fed[ids].list_url is None
+    assert channel_by_key("china").name == "新浪财经－国內"
+    assert len({channel.key for channel in CHANNELS}) == len(CHANNELS)
+    assert [channel.key for channel in CHANNELS if channel.pageid is None] == ["futures"]
 
 
-def test_channel_for_path_prefers_longest_prefix():
-    assert channel_for_path("/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml").key == "china"
-    assert channel_for_path("/stock/usstock/c/2022-01-21/doc-x.shtml").key == "usstock"
-    assert channel_for_path("/stock/s/2022-01-21/doc-x.shtml").key == "stock"
-    assert channel_for_path("/other/doc-x.shtml").key == "finance"
-
-
-def test_roll_url_and_unknown_channel():
-    url = channel_by_key("china").roll_url(2, num=20)
-    assert url == "https://feed.mix.sina.com.cn/api/roll/get?pageid=155&lid=1686&num=20&page=2"
+def test_roll_url_carries_rsshubs_parameters_and_cache_busters_come_per_request():
+    url = channel_by_key("usstock").roll_url(2, num=20)
+    assert url == "https://feed.mix.sina.com.cn/api/roll/get?pageid=384&lid=2672&k=&num=20&page=2"
+    busted = cache_busted(url, 0.25, 1700000000123)
+    assert dict(parse_qsl(urlsplit(busted).query, keep_blank_values=True)) == {
+        "pageid": "384",
+        "lid": "2672",
+        "k": "",
+        "num": "20",
+        "page": "2",
+        "r": "0.25",
+        "_": "1700000000123",
+    }
+    assert without_cache_busters(busted) == url
     assert channel_by_key("futures").roll_url(1) is None
-    with pytest.raises(KeyError):
+    assert channel_by_key("futures").listing == "https://finance.sina.com.cn/futuremarket/"
+    with pytest.raises(KeyError, match="known: china, macro"):
         channel_by_key("nope")
 
 
-def test_parse_roll_page_reads_urls_titles_and_ctime():
-    page = {
-        "result": {
-            "status": {"code": 0},
-            "data": [
-                {
-                    "url": "https://finance.sina.com.cn/china/doc-ia.shtml",
-                    "title": "甲",
-                    "ctime": "1642775013",
-                },
-                {"url": "javascript:void(0)", "title": "bad"},
-                {"title": "no url"},
-                "not a dict",
-                {"url": "https://finance.sina.com.cn/china/doc-ib.shtml", "intime": "oops"},
-            ],
-        }
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml", "china"),
+        ("/stock/usstock/c/2022-01-21/doc-x.shtml", "usstock"),
+        ("/stock/hkstock/ggscyd/2025-11-19/doc-x.shtml", "hkstock"),
+        ("/hkstock/ggyw/2025-11-20/detail-x.d.html", "hkstock"),
+        ("/stock/marketresearch/2025-11-20/doc-x.shtml", "research"),
+        ("/stock/s/2022-01-21/doc-x.shtml", "stock"),
+        ("/world/gjcj/2025-11-20/doc-x.shtml", "world"),
+        ("/money/forex/forexroll/2016-05-25/doc-x.shtml", "forex"),
+        ("/futuremarket/2025-11-20/doc-x.shtml", "futures"),
+        ("/roll/2018-12-28/doc-x.shtml", "finance"),
+        ("/other/doc-x.shtml", "finance"),
+    ],
+)
+def test_channel_for_path_prefers_the_longest_prefix(path, key):
+    assert channel_for_path(path).key == key
+
+
+def test_channel_of_url_only_for_finance_hosts():
+    assert channel_of_url("https://finance.sina.cn/china/gncj/2025-11-18/detail-x.d.html").key == "china"
+    assert channel_of_url("http://FINANCE.sina.com.cn/world/doc-x.shtml").key == "world"
+    assert channel_of_url("https://news.sina.com.cn/c/2025-11-20/doc-x.shtml") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1642775013", SEED_TIME),
+        (1642775013, SEED_TIME),
+        ("1642775013000", SEED_TIME),
+        (1642775013000, SEED_TIME),
+        (1642775013.9, SEED_TIME),
+        (None, None),
+        ("", None),
+        ("0", None),
+    ],
+)
+def test_unix_time_takes_seconds_or_milliseconds_as_strings_or_numbers(value, expected):
+    assert unix_time(value) == expected
+
+
+@pytest.mark.parametrize("value", ["oops", "-5", "1e30", "nan", [1], True, 10**40])
+def test_an_absurd_time_is_a_bad_item(value):
+    with pytest.raises(BadItem) as caught:
+        unix_time(value)
+    assert caught.value.reason == "bad_time"
+
+
+def test_listed_item_reads_the_real_field_set():
+    item = {
+        "docid": "comos:kyamrmz6500542",
+        "url": "http://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml",
+        "wapurl": "https://finance.sina.cn/2022-01-21/detail-ikyamrmz6500542.d.html",
+        "title": " 甲\n乙 ",
+        "intro": "…",
+        "media_name": "新浪财经",
+        "ctime": "1642775000",
+        "intime": "1642775013",
+        "mtime": "1642780000",
     }
-    listed = parse_roll_page(json.dumps(page))
-    assert [entry.url[-12:] for entry in listed] == ["doc-ia.shtml", "doc-ib.shtml"]
-    assert listed[0].published == datetime(2022, 1, 21, 14, 23, 33, tzinfo=UTC)
-    assert listed[1].published is None
+    listed = listed_item(item)
+    assert listed == Listed(
+        "https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml",
+        "甲 乙",
+        SEED_TIME,
+        datetime(2022, 1, 21, 15, 46, 40, tzinfo=UTC),
+    )
+    assert listed_item({**item, "url": "", "intime": ""}).url == item["wapurl"]
+    assert listed_item({**item, "intime": None}).published == datetime(2022, 1, 21, 14, 23, 20, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("text", ["{not json", "[]", '{"result": {}}', '{"result": {"data": {}}}', ""])
+def test_parse_roll_page_refuses_bad_items_one_by_one():
+    data = [
+        {"url": "https://finance.sina.com.cn/china/doc-ia.shtml", "title": "甲", "intime": 1642775013},
+        {"url": "javascript:void(0)", "title": "bad"},
+        {"title": "no url"},
+        "not a dict",
+        {"url": "https://finance.sina.com.cn/china/doc-ib.shtml", "intime": "oops"},
+        {"url": "https://finance.sina.com.cn/china/doc-ic.shtml", "intime": "99999999999999999999"},
+    ]
+    parsed = list(parse_roll_page(json.dumps({"result": {"status": {"code": 0}, "data": data}})))
+    assert [entry.url[-12:] for entry in parsed if isinstance(entry, Listed)] == ["doc-ia.shtml"]
+    assert [entry.reason for entry in parsed if isinstance(entry, BadItem)] == [
+        "no_url",
+        "no_url",
+        "not_an_object",
+        "bad_time",
+        "bad_time",
+    ]
+
+
+def test_parse_roll_page_reads_jsonp():
+    page = json.dumps({"result": {"data": [{"url": "https://finance.sina.com.cn/a/doc-ia.shtml"}]}})
+    for text in (f"try{{feedCardJsonpCallback({page});}}catch(e){{}};", f"cb({page})", f"  cb({page});\n"):
+        assert unwrap_jsonp(text) == page
+        assert [entry.url for entry in parse_roll_page(text)] == ["https://finance.sina.com.cn/a/doc-ia.shtml"]
+
+
+@pytest.mark.parametrize(
+    "text", ["{not json", "[]", '{"result": {}}', '{"result": {"data": {}}}', "", "<html>busy</html>", "cb("]
+)
 def test_parse_roll_page_refuses_malformed_pages(text):
     with pytest.raises(ValueError):
         parse_roll_page(text)
@@ -65,13 +183,53 @@ def test_parse_roll_page_refuses_malformed_pages(text):
 
 def test_list_page_links_keeps_articles_once_in_order():
     html = """<ul>
-      <li><a href="//finance.sina.com.cn/stock/usstock/c/2025-11-20/doc-iaaaa.shtml"> 甲 </a></li>
-      <li><a href="/stock/usstock/">美股首页</a></li>
+      <li><a href="//finance.sina.com.cn/futuremarket/2025-11-20/doc-iaaaa.shtml"> 甲 </a></li>
+      <li><a href="/futuremarket/">期货首页</a></li>
       <li><a href="https://finance.sina.cn/2025-11-20/detail-ibbbb.d.html">乙</a></li>
-      <li><a href="//finance.sina.com.cn/stock/usstock/c/2025-11-20/doc-iaaaa.shtml">甲again</a></li>
+      <li><a href="//finance.sina.com.cn/futuremarket/2025-11-20/doc-iaaaa.shtml">甲again</a></li>
     </ul>"""
-    listed = list_page_links(html, "https://finance.sina.com.cn/stock/usstock/")
+    listed = list_page_links(html, "https://finance.sina.com.cn/futuremarket/")
     assert [(entry.url, entry.title) for entry in listed] == [
-        ("https://finance.sina.com.cn/stock/usstock/c/2025-11-20/doc-iaaaa.shtml", "甲"),
+        ("https://finance.sina.com.cn/futuremarket/2025-11-20/doc-iaaaa.shtml", "甲"),
         ("https://finance.sina.cn/2025-11-20/detail-ibbbb.d.html", "乙"),
     ]
+
+
+NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
+RECENT, INTERVAL = timedelta(days=2), timedelta(hours=6)
+
+
+def revisit(modified=None, title="甲", published=None, seen=None):
+    seen = seen or Seen(NOW - timedelta(hours=1), "甲", NOW - timedelta(hours=1))
+    return needs_revisit(modified, title, published, seen, NOW, RECENT, INTERVAL)
+
+
+def test_a_newer_mtime_or_another_title_calls_for_a_revisit():
+    assert revisit(modified=NOW)
+    assert not revisit(modified=NOW - timedelta(hours=1))
+    assert not revisit(modified=NOW - timedelta(hours=2))
+    assert revisit(modified=NOW - timedelta(hours=1), title="乙")
+    assert not revisit(modified=NOW - timedelta(hours=1), title="")
+
+
+def test_without_mtime_recent_articles_are_revisited_every_interval():
+    visited_long_ago = Seen(None, "甲", NOW - timedelta(hours=7))
+    assert revisit(published=NOW - timedelta(days=1), seen=visited_long_ago)
+    assert not revisit(published=NOW - timedelta(days=1))
+    assert not revisit(published=NOW - timedelta(days=3), seen=visited_long_ago)
+    assert not revisit(published=None, seen=visited_long_ago)
+
+
+def test_listed_table_keeps_mtime_title_and_visit_per_key(tmp_path):
+    table = ListedTable(tmp_path)
+    assert table.get("sina:a") is None
+    table.note("sina:a", SEED_TIME, "甲", NOW)
+    table.note("sina:b", None, "乙", NOW)
+    table.close()
+    table = ListedTable(tmp_path)
+    assert table.get("sina:a") == Seen(SEED_TIME, "甲", NOW)
+    assert table.get("sina:b") == Seen(None, "乙", NOW)
+    table.note("sina:a", NOW, "甲2", NOW)
+    assert table.get("sina:a") == Seen(NOW, "甲2", NOW)
+    table.close()
+    table.close()

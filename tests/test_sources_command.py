@@ -1,3 +1,5 @@
+from urllib.parse import parse_qsl, urlsplit
+
 from newsbot.commands.sources import source_rows, table
 from newsbot.sources.config import parse_sources
 from tests.servers import run_newsbot
@@ -57,3 +59,31 @@ def test_a_bad_sources_file_is_a_one_line_error(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("newsbot: error: sources.toml: [sources.x] feed: not an http(s) URL")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# DIYgod/RSSHub lib/routes/sina/finance/china.ts (pageid 155) and rollnews.ts (pageid 384).
+RSSHUB_LIDS = {
+    155: {1686, 1687, 1688, 1689, 1690, 3231},
+    384: {2519, 2671, 2672, 2673, 2674, 2675, 2676, 2487},
+}
+
+
+def test_sources_sina_finance_lists_each_channel_with_its_roll_api_ids_or_list_page():
+    result = run_newsbot("sources", "sina-finance")
+    assert result.returncode == 0, result.stderr
+    header, *lines = result.stdout.splitlines()
+    assert header.split() == ["key", "name", "listing"]
+    rows = {line.split()[0]: line.split() for line in lines}
+    fed = 0
+    for key, (_, name, *_rest, listing) in rows.items():
+        assert name.startswith("新浪财经－")
+        query = dict(parse_qsl(urlsplit(listing).query, keep_blank_values=True))
+        if "pageid" in query:
+            fed += 1
+            assert listing.startswith("https://feed.mix.sina.com.cn/api/roll/get?")
+            assert int(query["lid"]) in RSSHUB_LIDS[int(query["pageid"])], key
+        else:
+            assert listing.startswith("https://finance.sina.com.cn/"), key
+    assert fed >= 8
+    assert rows["china"][1] == "新浪财经－国內" and "pageid=155&lid=1686" in rows["china"][2]
+    assert run_newsbot("sources", "nope").returncode == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from contextlib import ExitStack
+from datetime import datetime
 
 from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict
@@ -13,6 +14,15 @@ from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotError, SnapshotSer
 from newsbot.sources.config import SourcesError, load_sources
 
 SNAPSHOT_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}
+
+
+def since_date(value: str) -> str:
+    """A ``--since`` value checked as an ISO 8601 date; ``argparse.ArgumentTypeError`` otherwise."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+    return value
 
 
 class Command(NewsbotCommand):
@@ -46,6 +56,12 @@ class Command(NewsbotCommand):
             "--record", metavar="FILE.warc.gz", help="also write every response to a WARC file"
         )
         parser.add_argument("--channels", metavar="KEYS", help="comma-separated channel keys (default: all)")
+        parser.add_argument(
+            "--since",
+            metavar="YYYY-MM-DD",
+            type=since_date,
+            help="backfill: page back through each listing until its items are older than this date (UTC)",
+        )
         parser.add_argument(
             "--all", action="store_true", help="crawl every configured source (see: newsbot sources)"
         )
@@ -87,6 +103,8 @@ class Command(NewsbotCommand):
             spider_args["max_pages"] = opts.max_pages
         if opts.channels:
             spider_args["channels"] = opts.channels
+        if opts.since:
+            spider_args["since"] = opts.since
         with ExitStack() as stack:
             if opts.snapshot:
                 try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from itemadapter import ItemAdapter
@@ -80,7 +81,10 @@ def headline(post_text: str) -> list[str]:
 
 
 class DedupePipeline:
-    """Fingerprint each article's body and drop what the archive already holds (index in the output folder)."""
+    """Fingerprint each article's body and drop what the archive already holds (index in the output folder).
+
+    An article already archived under its key keeps its stored date, wherever a later fetch reads one.
+    """
 
     def __init__(self, output_dir: Path, distance: int, stats: StatsCollector) -> None:
         self.output_dir = output_dir
@@ -143,6 +147,8 @@ class DedupePipeline:
         adapter["body_hash"] = exact_fingerprint(text)
         adapter["simhash"] = simhash(text)
         decision = self.decision(key, adapter["body_hash"], adapter["simhash"])
+        if decision.match is not None and decision.match.key == key:
+            adapter["published"] = datetime.fromisoformat(decision.match.published)
         if (
             decision.outcome == UNCHANGED
             and decision.match.key == key

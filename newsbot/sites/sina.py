@@ -184,6 +184,16 @@ def _canonical(root: lxml.html.HtmlElement) -> str | None:
     )
 
 
+def _https_relative(body: lxml.html.HtmlElement) -> None:
+    """Write protocol-relative links and images (``//n.sinaimg.cn/…``) as ``https:``, the scheme Sina serves
+    them with, so a page fetched over ``http://`` gives the same post as over ``https://``."""
+    for element in body.iter(etree.Element):
+        for name in ("src", "href"):
+            value = (element.get(name) or "").strip()
+            if value.startswith("//"):
+                element.set(name, "https:" + value)
+
+
 def _body(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     for xpath in BODY_XPATHS:
         if found := root.xpath(xpath):
@@ -205,6 +215,7 @@ def extract(html: str, url: str) -> Extracted:
     if body is None:
         raise NotAnArticle(f"no article body: {url}")
     drop_furniture(body, marked=MARKED)
+    _https_relative(body)
     body_html = inner_html(body)
     if not has_text(body_html):
         raise NotAnArticle(f"empty article body: {url}")

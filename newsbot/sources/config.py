@@ -72,7 +72,7 @@ BUILTIN_SOURCES = (
     Source(
         name="sina-finance",
         kind="spider",
-        url=sina_finance.DEFAULT_CHANNEL.list_url,
+        url=sina_finance.SITE_URL,
         categories=Categories(sina_finance.GROUP, sina_finance.SITE_NAME, "(one per channel)"),
         author=sina_finance.SITE_NAME,
         spider="sina-finance",

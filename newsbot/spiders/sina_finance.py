@@ -1,12 +1,20 @@
-"""Sina Finance: channel roll-API pages and list pages, then the articles the archive lacks."""
+"""Sina Finance: channel roll-API pages and list pages, then the articles the archive lacks or the site corrected."""
 
 from __future__ import annotations
 
 import logging
+import random
+import shutil
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -17,18 +25,26 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.job import job_dir
 from twisted.python.failure import Failure
 
 from newsbot.extraction import article_from_response
+from newsbot.identity import article_key
 from newsbot.items import Article
+from newsbot.revisits import ListedTable, needs_revisit
 from newsbot.sites.base import NotAnArticle
 from newsbot.sources.sina_finance import (
     CHANNELS,
     GROUP,
+    ROLL_REFERER,
     SITE_NAME,
+    TABLE_ORDER,
+    BadItem,
     Channel,
     Listed,
+    cache_busted,
     channel_by_key,
+    channel_of_url,
     list_page_links,
     parse_roll_page,
 )
@@ -72,69 +88,246 @@ def failure_stat(failure: Failure) -> str:
     )
 
 
+def parse_since(value: str) -> datetime:
+    """A ``--since`` date: ``YYYY-MM-DD`` (midnight UTC) or an ISO 8601 time; ``ValueError`` otherwise."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"since: not a date (YYYY-MM-DD): {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# The key of spider.state (saved in JOBDIR on close) that says a stopped walk left its requests queued there.
+QUEUE_SAVED = "newsbot_queue_saved"
+# A file in JOBDIR while a run is under way: found at start, it says the last run was killed.
+RUNNING_MARKER = "newsbot-running"
+
+
+def discard_killed_job(jobdir: Path) -> bool:
+    """Drop the request queue and spider state a killed run left in ``jobdir`` (Scrapy saves both only on a
+    clean close; a kill leaves the disk queue torn); return whether there was such a run."""
+    if not (jobdir / RUNNING_MARKER).exists():
+        return False
+    shutil.rmtree(jobdir / "requests.queue", ignore_errors=True)
+    (jobdir / "spider.state").unlink(missing_ok=True)
+    return True
+
+
+DEFAULT_MAX_PAGES = 5
+DEFAULT_REVISIT_RECENT_DAYS = 2.0
+DEFAULT_REVISIT_INTERVAL_HOURS = 6.0
+
+
 class SinaFinanceSpider(scrapy.Spider):
-    """Crawl Sina Finance channels; follow listing pages until one holds only archived articles."""
+    """Crawl Sina Finance channels: follow a channel's listing pages until one holds only archived articles
+    (with ``since``, until its items are older than that date), request what the archive lacks and what the
+    site corrected since it was archived."""
 
     name = "sina-finance"
 
-    def __init__(self, channels: str = "", max_pages: int | str = 5, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        channels: str = "",
+        max_pages: int | str | None = None,
+        since: str | datetime | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.channels = [channel_by_key(key.strip()) for key in channels.split(",") if key.strip()] or list(
             CHANNELS
         )
-        self.max_pages = int(max_pages)
+        self.since = parse_since(since) if isinstance(since, str) and since.strip() else since or None
+        self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        if self.max_pages is None and self.since is None:
+            self.max_pages = DEFAULT_MAX_PAGES
         self.unseen: UnseenArticles | None = None
+        self.listed: ListedTable | None = None
+        self.listed_by: dict[str, int] = {}
+        self.fresh_keys: set[str] = set()
+        self.walked: dict[str, set[str]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SinaFinanceSpider:
+        jobdir = job_dir(crawler.settings)
+        if jobdir:
+            if discard_killed_job(Path(jobdir)):
+                logger.warning(
+                    "the last run with JOBDIR %s was killed: its queue is dropped, the listings are walked again"
+                    " and what it archived is skipped",
+                    jobdir,
+                )
+            (Path(jobdir) / RUNNING_MARKER).touch()
+        return super().from_crawler(crawler, *args, **kwargs)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.unseen = UnseenArticles(self.crawler)
+        self.listed = ListedTable(self.settings.get("NEWSBOT_OUTPUT_DIR", "output"))
+        self.crawler.signals.connect(self.listed.close, signal=signals.spider_closed)
+        if getattr(self, "state", {}).get(QUEUE_SAVED):
+            logger.info("resuming the walk that stopped: its requests are in JOBDIR's queue")
+            return
         for channel in self.channels:
             yield self.listing_request(channel, 1)
 
+    def closed(self, reason: str) -> None:
+        """With a ``JOBDIR``, note whether Scrapy saved the walk's pending requests (a stop before its end),
+        so the next run takes them up instead of walking the listings from page 1 again."""
+        if hasattr(self, "state"):
+            self.state[QUEUE_SAVED] = reason != "finished"
+        if jobdir := job_dir(self.settings):
+            (Path(jobdir) / RUNNING_MARKER).unlink(missing_ok=True)
+
     def listing_request(self, channel: Channel, page: int) -> scrapy.Request:
-        """The request of one listing page: the roll API where the channel has one, else its list page."""
+        """The request of one listing page: the roll API (fresh cache busters, the news-site Referer) where
+        the channel has one, else its list page. Listings go before articles."""
+        self.crawler.stats.inc_value("newsbot/listings")
         roll_url = channel.roll_url(page, self.settings.getint("NEWSBOT_ROLL_PAGE_SIZE", 50))
+        if roll_url is None:
+            return scrapy.Request(
+                channel.list_url,
+                callback=self.parse_list,
+                errback=self.listing_failed,
+                cb_kwargs={"channel_key": channel.key, "page": page},
+                priority=1,
+                dont_filter=True,
+            )
         return scrapy.Request(
-            roll_url or channel.list_url,
-            callback=self.parse_roll if roll_url else self.parse_list,
+            cache_busted(roll_url, random.random(), time.time_ns() // 1_000_000),
+            callback=self.parse_roll,
             errback=self.listing_failed,
-            cb_kwargs={"channel": channel, "page": page},
+            headers={"Referer": ROLL_REFERER},
+            cb_kwargs={"channel_key": channel.key, "page": page},
+            priority=1,
+            dont_filter=True,
         )
 
-    def parse_roll(self, response: Response, channel: Channel, page: int) -> Iterator[scrapy.Request]:
+    def parse_roll(self, response: Response, channel_key: str, page: int) -> Iterator[scrapy.Request]:
+        channel = channel_by_key(channel_key)
         try:
-            listed = parse_roll_page(response.text)
-        except ValueError as error:
+            items = parse_roll_page(response.text)
+        except (ValueError, AttributeError) as error:
             self.crawler.stats.inc_value("newsbot/failed/listing")
             logger.warning("bad roll-API page %s: %s", response.url, error)
             return
-        new = list(self.article_requests(listed, channel))
-        yield from new
-        if new and page < self.max_pages:
+        listed = []
+        for item in items:
+            if isinstance(item, BadItem):
+                self.refuse_item(item, response.url)
+            else:
+                listed.append(item)
+        current = [entry for entry in listed if not self.older_than_since(entry)]
+        yield from self.article_requests(current, channel, from_roll=True)
+        more = self.holds_unwalked(channel, current) if self.since is not None else self.holds_fresh(current)
+        if more and (self.max_pages is None or page < self.max_pages):
             yield self.listing_request(channel, page + 1)
 
-    def parse_list(self, response: Response, channel: Channel, page: int) -> Iterator[scrapy.Request]:
-        yield from self.article_requests(list_page_links(response.text, response.url), channel)
+    def parse_list(self, response: Response, channel_key: str, page: int) -> Iterator[scrapy.Request]:
+        channel = channel_by_key(channel_key)
+        listed = list_page_links(response.text, response.url)
+        yield from self.article_requests(listed, channel, from_roll=False)
 
-    def article_requests(self, listed: Iterable[Listed], channel: Channel) -> Iterator[scrapy.Request]:
-        """Requests for the listed articles that neither the archive nor this run already has.
+    def holds_fresh(self, listed: Iterable[Listed]) -> bool:
+        """Whether a listing names an article the archive lacked when this run started (requested as new
+        in this run, by whichever channel listed it first), so the next page is worth asking for."""
+        return any(article_key(entry.url) in self.fresh_keys for entry in listed)
+
+    def holds_unwalked(self, channel: Channel, listed: Iterable[Listed]) -> bool:
+        """Whether a backfill's listing names an article its channel's walk has not listed yet this run (a
+        feed that served the same page past its end would otherwise be walked for ever)."""
+        keys = {article_key(entry.url) for entry in listed}
+        walked = self.walked.setdefault(channel.key, set())
+        unwalked = bool(keys - walked)
+        walked |= keys
+        return unwalked
+
+    def older_than_since(self, entry: Listed) -> bool:
+        """Whether ``since`` is set and the item's listed time is before it."""
+        return self.since is not None and entry.published is not None and entry.published < self.since
+
+    def refuse_item(self, bad: BadItem, url: str) -> None:
+        """Count one listing item that names no article; the rest of its page goes on."""
+        stats = self.crawler.stats
+        stats.inc_value("newsbot/failed/item")
+        stats.inc_value(f"newsbot/failed/item/{bad.reason}")
+        stats.inc_value("newsbot/failed")
+        logger.warning("refused a roll-API item of %s: %s", url, bad)
+
+    def article_requests(
+        self, listed: Iterable[Listed], channel: Channel, from_roll: bool
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the listed articles that neither the archive nor this run already has, and for
+        archived ones a roll-API listing shows corrected (``newsbot/revisited``).
 
         Keys dedupe them, so Scrapy's dupe filter stays out: a redirect loop ends at the redirect limit, counted.
         """
         for entry in listed:
-            key = self.unseen.new_key(entry.url)
-            if key is None:
+            key = article_key(entry.url)
+            order = TABLE_ORDER[channel.key]
+            self.listed_by[key] = min(order, self.listed_by.get(key, order))
+            if (
+                from_roll
+                and key not in self.unseen.requested
+                and self.unseen.index.knows(key)
+                and self.corrected(key, entry)
+            ):
+                self.unseen.requested.add(key)
+                self.crawler.stats.inc_value("newsbot/revisited")
+                logger.info("revisiting %s: its listing shows a correction", entry.url)
+                yield self.article_request(entry, channel, key)
                 continue
-            self.crawler.stats.inc_value("newsbot/article_requests")
-            yield scrapy.Request(
-                entry.url,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                cb_kwargs={"channel": channel, "listed": entry, "key": key},
-                dont_filter=True,
-            )
+            if self.unseen.new_key(entry.url) is None:
+                continue
+            self.fresh_keys.add(key)
+            yield self.article_request(entry, channel, key)
+
+    def article_request(self, entry: Listed, channel: Channel, key: str) -> scrapy.Request:
+        """The request of one listed article page (``newsbot/article_requests``)."""
+        self.crawler.stats.inc_value("newsbot/article_requests")
+        return scrapy.Request(
+            entry.url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"channel_key": channel.key, "listed": entry, "key": key},
+            dont_filter=True,
+        )
+
+    def corrected(self, key: str, entry: Listed) -> bool:
+        """Whether an archived article is to be requested again (``needs_revisit``); an article archived
+        before the table knew it is noted as listed now, not requested. An unreadable table revisits nothing."""
+        now = datetime.now(UTC)
+        try:
+            seen = self.listed.get(key)
+        except sqlite3.Error as error:
+            logger.warning("could not read what listings said of %s: %s", key, error)
+            return False
+        if seen is None:
+            self.note(key, entry, now)
+            return False
+        settings = self.settings
+        recent = timedelta(days=settings.getfloat("NEWSBOT_REVISIT_RECENT_DAYS", DEFAULT_REVISIT_RECENT_DAYS))
+        interval = timedelta(
+            hours=settings.getfloat("NEWSBOT_REVISIT_INTERVAL_HOURS", DEFAULT_REVISIT_INTERVAL_HOURS)
+        )
+        return needs_revisit(entry.modified, entry.title, entry.published, seen, now, recent, interval)
+
+    def note(self, key: str, entry: Listed, visited: datetime) -> None:
+        """Keep what the listing said of ``key`` (``ListedTable.note``); a failed write is logged, the article
+        goes on (its correction is then noticed one crawl later, or never, where the disk stays full)."""
+        try:
+            self.listed.note(key, entry.modified, entry.title, visited)
+        except sqlite3.Error as error:
+            logger.warning("could not note the listing of %s: %s", key, error)
+
+    def category(self, key: str, listed: Listed, channel: Channel) -> Channel:
+        """The channel an article is filed under: the one its finance URL path belongs to, else the first in
+        the table of the channels that listed it, so two crawls of the same site file it alike."""
+        by_path = channel_of_url(listed.url)
+        if by_path is not None:
+            return by_path
+        return CHANNELS[self.listed_by.get(key, TABLE_ORDER[channel.key])]
 
     def parse_article(
-        self, response: Response, channel: Channel, listed: Listed, key: str
+        self, response: Response, channel_key: str, listed: Listed, key: str
     ) -> Iterator[Article]:
         try:
             article = article_from_response(response, listed.published)
@@ -143,8 +336,14 @@ class SinaFinanceSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsbot/failed")
             logger.warning("not an article: %s (%s)", response.url, refusal)
             return
+        self.note(key, listed, datetime.now(UTC))
         article["key"] = key
-        article["categories"] = (GROUP, SITE_NAME, channel.name)
+        article["published"] = listed.published or article["published"]
+        article["categories"] = (
+            GROUP,
+            SITE_NAME,
+            self.category(key, listed, channel_by_key(channel_key)).name,
+        )
         article["author"] = SITE_NAME
         yield article
 
