@@ -70,6 +70,7 @@ def run_from_stats(
     source: str, stats: Mapping[str, Any], max_failure_share: float, newest: str | None = None
 ) -> Run:
     """The run a crawl's final stats describe (``start_time``/``finish_time`` from Scrapy's CoreStats)."""
+
     def count(*keys: str) -> int:
         return sum(int(stats.get(key) or 0) for key in keys)
 
@@ -91,10 +92,33 @@ def run_from_stats(
 
 
 def _run(row: tuple) -> Run:
-    (run_id, source, started, finished, exit_status, new, updated, refused, failed, alarms, messages, newest) = row
+    (
+        run_id,
+        source,
+        started,
+        finished,
+        exit_status,
+        new,
+        updated,
+        refused,
+        failed,
+        alarms,
+        messages,
+        newest,
+    ) = row
     return Run(
-        source, started, finished, exit_status, new, updated, refused, failed, alarms,
-        tuple(json.loads(messages)), newest, run_id,
+        source,
+        started,
+        finished,
+        exit_status,
+        new,
+        updated,
+        refused,
+        failed,
+        alarms,
+        tuple(json.loads(messages)),
+        newest,
+        run_id,
     )
 
 
@@ -120,7 +144,9 @@ class RunHistory:
         if not path.exists():
             return
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
-        if connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone():
+        if connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
+        ).fetchone():
             self.connection = connection
         else:
             connection.close()
@@ -145,11 +171,22 @@ class RunHistory:
         if self.connection is None:
             raise sqlite3.OperationalError("the run history was opened to read only")
         values = (
-            run.source, run.started, run.finished, run.exit_status, run.new, run.updated, run.refused,
-            run.failed, run.alarms, json.dumps(list(run.alarm_messages), ensure_ascii=False), run.newest,
+            run.source,
+            run.started,
+            run.finished,
+            run.exit_status,
+            run.new,
+            run.updated,
+            run.refused,
+            run.failed,
+            run.alarms,
+            json.dumps(list(run.alarm_messages), ensure_ascii=False),
+            run.newest,
         )
         with self._write() as db:
-            cursor = db.execute(f"INSERT INTO runs ({_COLUMNS.split(', ', 1)[1]}) VALUES ({', '.join('?' * 11)})", values)
+            cursor = db.execute(
+                f"INSERT INTO runs ({_COLUMNS.split(', ', 1)[1]}) VALUES ({', '.join('?' * 11)})", values
+            )
         return int(cursor.lastrowid)
 
     def sources(self) -> list[str]:
@@ -169,7 +206,8 @@ class RunHistory:
         """Articles the source's runs finished since ``since`` archived (new plus updated)."""
         rows = self._select(
             "SELECT COALESCE(SUM(new + updated), 0) FROM runs WHERE source = ? AND finished >= ?",
-            source, utc_text(since),
+            source,
+            utc_text(since),
         )
         return int(rows[0][0]) if rows else 0
 
@@ -177,7 +215,8 @@ class RunHistory:
         """New articles the source's runs (before run ``before_id``, if given) archived in all."""
         rows = self._select(
             "SELECT COALESCE(SUM(new), 0) FROM runs WHERE source = ? AND id < ?",
-            source, before_id if before_id is not None else 1 << 62,
+            source,
+            before_id if before_id is not None else 1 << 62,
         )
         return int(rows[0][0]) if rows else 0
 

@@ -43,7 +43,9 @@ class RunHistoryRecorder:
 
     def item_scraped(self, item: object) -> None:
         published = ItemAdapter(item).get("published")
-        if isinstance(published, datetime) and (self.newest is None or utc_text(published) > utc_text(self.newest)):
+        if isinstance(published, datetime) and (
+            self.newest is None or utc_text(published) > utc_text(self.newest)
+        ):
             self.newest = published
 
     def spider_closed(self, spider: Spider) -> None:

@@ -73,7 +73,10 @@ def coverage_alarms(
 
 def refusal_alarms(source: str, stats: Mapping[str, Any], max_share: float, min_pages: int) -> list[str]:
     """A line when more than ``max_share`` (0..1) of the article pages were refused as not an article."""
-    pages, refused = _count(stats, coverage_stat(None, "pages")), _count(stats, coverage_stat(None, "refused"))
+    pages, refused = (
+        _count(stats, coverage_stat(None, "pages")),
+        _count(stats, coverage_stat(None, "refused")),
+    )
     if pages < max(min_pages, 1) or refused <= max_share * pages:
         return []
     by_site = ", ".join(
@@ -108,8 +111,11 @@ def download_alarms(source: str, stats: Mapping[str, Any], max_share: float, min
     if requests < max(min_requests, 1) or failed <= max_share * requests:
         return []
     reasons = sorted(
-        ((name[len(DOWNLOAD_FAILED_PREFIX) :], int(value)) for name, value in stats.items()
-         if name.startswith(DOWNLOAD_FAILED_PREFIX)),
+        (
+            (name[len(DOWNLOAD_FAILED_PREFIX) :], int(value))
+            for name, value in stats.items()
+            if name.startswith(DOWNLOAD_FAILED_PREFIX)
+        ),
         key=lambda pair: (-pair[1], pair[0]),
     )
     by_reason = ", ".join(f"{reason} {count}" for reason, count in reasons) or "reasons not counted"
@@ -119,7 +125,9 @@ def download_alarms(source: str, stats: Mapping[str, Any], max_share: float, min
     ]
 
 
-def streak_alarms(source: str, new: int, earlier: Sequence[Run], archived_before: int, runs: int) -> list[str]:
+def streak_alarms(
+    source: str, new: int, earlier: Sequence[Run], archived_before: int, runs: int
+) -> list[str]:
     """A line when this run and the ``runs - 1`` before it (``earlier``, newest first) archived nothing new
     although the source's runs before them archived ``archived_before`` new articles."""
     streak = list(earlier[: max(runs - 1, 0)])
@@ -130,4 +138,3 @@ def streak_alarms(source: str, new: int, earlier: Sequence[Run], archived_before
         f"{source}: no new article in {runs} consecutive runs{since}, though its earlier runs archived "
         f"{archived_before}; its listings or its site may have changed"
     ]
-
