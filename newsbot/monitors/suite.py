@@ -19,6 +19,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
+from scrapy.utils.misc import load_object
 from spidermon import Monitor, MonitorSuite, monitors
 
 from newsbot.history import ALARM_MESSAGES_STAT, RunHistory, source_name
@@ -141,7 +142,13 @@ class RunMonitors(MonitorSuite):
     ]
 
     def __init__(self, crawler: Crawler | None = None, **kwargs: Any) -> None:
-        actions = crawler.settings.getlist("NEWSBOT_ALARM_ACTIONS") if crawler is not None else []
+        paths = crawler.settings.getlist("NEWSBOT_ALARM_ACTIONS") if crawler is not None else []
+        actions = []
+        for path in paths:
+            try:
+                actions.append(load_object(path))
+            except (ImportError, NameError, ValueError) as error:
+                raise ValueError(f"NEWSBOT_ALARM_ACTIONS: cannot load {path!r}: {error}") from None
         kwargs["monitors_failed_actions"] = [*kwargs.get("monitors_failed_actions", ()), *actions]
         super().__init__(crawler=crawler, **kwargs)
 
