@@ -9,6 +9,7 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pygal
 from pygal.style import Style
@@ -143,6 +144,13 @@ def status_table(rows: list[SourceStatus]) -> str:
     return "\n".join(text)
 
 
+def without_scripts(svg: Any) -> Any:
+    """pygal's SVG tree without its ``<script>`` (the tooltips' config): a static chart runs no code."""
+    for script in [element for element in svg.iter() if str(element.tag).rpartition("}")[2] == "script"]:
+        script.getparent().remove(script)
+    return svg
+
+
 def chart_svg(per_day: dict[str, dict[str, int]], days: list[str]) -> str:
     """A bar chart (SVG text, no script) of articles archived per day (``days``, ``YYYY-MM-DD``) per source."""
     chart = pygal.Bar(
@@ -157,6 +165,7 @@ def chart_svg(per_day: dict[str, dict[str, int]], days: list[str]) -> str:
         title="Articles archived per day (UTC)",
         no_data_text="no articles archived",
     )
+    chart.add_xml_filter(without_scripts)
     chart.x_labels = [day[5:] for day in days]
     chart.x_labels_major = chart.x_labels[:: max(len(days) // 10, 1)]
     for source, counts in sorted(per_day.items()):
