@@ -162,7 +162,6 @@ def chart_svg(per_day: dict[str, dict[str, int]], days: list[str]) -> str:
         x_label_rotation=-45,
         show_minor_x_labels=False,
         legend_at_bottom=True,
-        title="Articles archived per day (UTC)",
         no_data_text="no articles archived",
     )
     chart.add_xml_filter(without_scripts)
@@ -209,7 +208,7 @@ def status_html(output_dir: Path, rows: list[SourceStatus], now: datetime, days:
         f"<p>As of {html.escape(now.astimezone(UTC).strftime('%Y-%m-%d %H:%M'))} UTC.</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         f"<h2>Open alarms</h2><ul>{alarms}</ul>"
-        f"<h2>Articles archived per day, last {days} days</h2>"
+        f"<h2>Articles archived per day (UTC), last {days} days</h2>"
         f"<figure>{chart_svg(per_day, day_list)}</figure>"
         "</body></html>\n"
     )

@@ -165,7 +165,7 @@ def test_download_alarm_lists_the_reasons():
     }
     (alarm,) = checks.download_alarms("sina-finance", stats, 0.2, 5)
     assert alarm == (
-        "sina-finance: 6 of 20 article downloads failed (30 %, at most 20% expected): http_404 4, timeout 2"
+        "sina-finance: 6 of 20 article downloads failed (30 %, at most 20 % expected): http_404 4, timeout 2"
     )
     assert checks.download_alarms("sina-finance", {**stats, "newsbot/article_requests": 40}, 0.2, 5) == []
 
@@ -295,6 +295,6 @@ def test_failed_downloads_raise_an_alarm_by_reason(tmp_path):
         )
     assert done.returncode == 1
     assert (
-        "sina-finance: 6 of 6 article downloads failed (100 %, at most 20% expected): http_404 6"
+        "sina-finance: 6 of 6 article downloads failed (100 %, at most 20 % expected): http_404 6"
         in done.stderr
     )

@@ -76,7 +76,7 @@ def test_status_html_is_self_contained_with_a_chart(snapshot_archive, tmp_path):
     assert not page.xpath("//script | //link | //*[@src]")
     svg = text[text.index("<svg") :]
     assert "sina-finance" in svg
-    assert "Articles archived per day" in svg
+    assert "Articles archived per day" in text
 
 
 def test_the_ledger_failures_and_open_alarms_show(tmp_path):

@@ -65,7 +65,7 @@ def coverage_alarms(
             read = "article pages read in full" if field in READ_IN_FULL_FIELDS else "article pages"
             alarms.append(
                 f"{source}: {site}: {field} found on {counts[field]} of {pages} {read} "
-                f"({_percent(counts[field], pages)}, at least {minimum:.0%} expected); its page layout may "
+                f"({_percent(counts[field], pages)}, at least {minimum * 100:.0f} % expected); its page layout may "
                 f"have changed (rules: {site_rules(site)})"
             )
     return alarms
@@ -86,7 +86,7 @@ def refusal_alarms(source: str, stats: Mapping[str, Any], max_share: float, min_
     )
     return [
         f"{source}: {refused} of {pages} article pages refused as not an article ({_percent(refused, pages)}, "
-        f"at most {max_share:.0%} expected): {by_site}"
+        f"at most {max_share * 100:.0f} % expected): {by_site}"
     ]
 
 
@@ -99,7 +99,7 @@ def listing_alarms(source: str, stats: Mapping[str, Any], max_share: float) -> l
         return []
     return [
         f"{source}: {failed} of {listings} listings failed ({_percent(failed, listings)}, at most "
-        f"{max_share:.0%} expected); the site may be down or its listing pages may have changed"
+        f"{max_share * 100:.0f} % expected); the site may be down or its listing pages may have changed"
     ]
 
 
@@ -121,7 +121,7 @@ def download_alarms(source: str, stats: Mapping[str, Any], max_share: float, min
     by_reason = ", ".join(f"{reason} {count}" for reason, count in reasons) or "reasons not counted"
     return [
         f"{source}: {failed} of {requests} article downloads failed ({_percent(failed, requests)}, at most "
-        f"{max_share:.0%} expected): {by_reason}"
+        f"{max_share * 100:.0f} % expected): {by_reason}"
     ]
 
 
