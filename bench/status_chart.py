@@ -72,7 +72,16 @@ print(json.dumps({{"import_s": imported, "draw_ms": statistics.median(times) * 1
 
 DEPENDENCIES = {
     "pygal": ("pygal",),
-    "matplotlib": ("matplotlib", "numpy", "pillow", "fonttools", "contourpy", "kiwisolver", "cycler", "pyparsing"),
+    "matplotlib": (
+        "matplotlib",
+        "numpy",
+        "pillow",
+        "fonttools",
+        "contourpy",
+        "kiwisolver",
+        "cycler",
+        "pyparsing",
+    ),
 }
 
 

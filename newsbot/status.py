@@ -43,6 +43,7 @@ class SourceStatus:
 
     @property
     def outcome(self) -> str:
+        """``ok``, ``FAILED``, or ``-`` without a recorded run."""
         if self.exit_status is None:
             return "-"
         return "ok" if self.exit_status == 0 else "FAILED"

@@ -38,10 +38,12 @@ class NewsbotMonitor(Monitor):
 
     @property
     def settings(self) -> Settings:
+        """The crawler's settings."""
         return self.data.crawler.settings
 
     @property
     def source(self) -> str:
+        """The source the closing spider crawled (``newsbot.history.source_name``)."""
         return source_name(self.data.spider)
 
     def raise_alarms(self, alarms: list[str]) -> None:
@@ -52,6 +54,8 @@ class NewsbotMonitor(Monitor):
 
 @monitors.name("Field coverage")
 class FieldCoverageMonitor(NewsbotMonitor):
+    """Alarms from ``checks.coverage_alarms``."""
+
     @monitors.name("Title, date, body and image found on enough article pages, per site")
     def test_field_coverage(self) -> None:
         self.raise_alarms(self.alarms())
@@ -67,6 +71,8 @@ class FieldCoverageMonitor(NewsbotMonitor):
 
 @monitors.name("Refused pages")
 class RefusalMonitor(NewsbotMonitor):
+    """Alarms from ``checks.refusal_alarms``."""
+
     @monitors.name("Few article pages refused as not an article")
     def test_refused_share(self) -> None:
         self.raise_alarms(self.alarms())
@@ -82,6 +88,8 @@ class RefusalMonitor(NewsbotMonitor):
 
 @monitors.name("Listings")
 class ListingMonitor(NewsbotMonitor):
+    """Alarms from ``checks.listing_alarms``."""
+
     @monitors.name("Few listings failed")
     def test_failed_listings(self) -> None:
         self.raise_alarms(self.alarms())
@@ -94,6 +102,8 @@ class ListingMonitor(NewsbotMonitor):
 
 @monitors.name("Downloads")
 class DownloadMonitor(NewsbotMonitor):
+    """Alarms from ``checks.download_alarms``."""
+
     @monitors.name("Few article downloads failed")
     def test_failed_downloads(self) -> None:
         self.raise_alarms(self.alarms())
@@ -109,7 +119,8 @@ class DownloadMonitor(NewsbotMonitor):
 
 @monitors.name("New articles")
 class NewArticlesMonitor(NewsbotMonitor):
-    """Only for spiders that discover their articles (they hold ``unseen``), not one-off fetches."""
+    """Alarms from ``checks.streak_alarms``, for spiders that discover their articles (they hold ``unseen``),
+    not one-off fetches."""
 
     @monitors.name("Something new within NEWSBOT_MAX_RUNS_WITHOUT_NEW runs")
     def test_new_articles(self) -> None:
