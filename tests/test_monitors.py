@@ -298,3 +298,21 @@ def test_failed_downloads_raise_an_alarm_by_reason(tmp_path):
         "sina-finance: 6 of 6 article downloads failed (100 %, at most 20 % expected): http_404 6"
         in done.stderr
     )
+
+
+def test_an_action_that_cannot_load_is_an_alarm_not_a_crash(tmp_path):
+    out = tmp_path / "archive"
+    done = run_newsbot(
+        "crawl",
+        "sina-finance",
+        "--snapshot",
+        "-s",
+        f"NEWSBOT_OUTPUT_DIR={out}",
+        "-s",
+        "NEWSBOT_ALARM_ACTIONS=newsbot.no_such_module.Notify",
+    )
+    assert done.returncode == 1
+    assert "ERROR: NEWSBOT_ALARM_ACTIONS: cannot load 'newsbot.no_such_module.Notify'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Spider.log() is deprecated" not in done.stderr
+    assert len(list(out.rglob("*.md"))) == len(ARTICLES)

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import warnings
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.settings import Settings
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import load_object
 from spidermon import Monitor, MonitorSuite, monitors
 
@@ -29,6 +32,20 @@ from newsbot.outcome import ALARMS_STAT
 logger = logging.getLogger(__name__)
 # unittest leaves this module's frames out of a failure's text: spidermon logs an alarm, not a traceback.
 __unittest = True
+# spidermon's log lines go through Spider.log, which Scrapy 2.13 deprecated: one warning a run, none of ours.
+warnings.filterwarnings(
+    "ignore",
+    r"Spider\.log\(\) is deprecated",
+    ScrapyDeprecationWarning,
+    r"spidermon\.contrib\.scrapy\.runners",
+)
+
+
+def raise_alarm(stats: StatsCollector, message: str) -> None:
+    """Log ``message`` at ERROR and count it: ``newsbot/alarms`` and the ``newsbot/alarm_messages`` list."""
+    logger.error("%s", message)
+    stats.inc_value(ALARMS_STAT)
+    stats.set_value(ALARM_MESSAGES_STAT, [*(stats.get_value(ALARM_MESSAGES_STAT) or []), message])
 
 
 class NewsbotMonitor(Monitor):
@@ -161,7 +178,9 @@ class RunMonitors(MonitorSuite):
             try:
                 actions.append(load_object(path))
             except (ImportError, NameError, ValueError) as error:
-                raise ValueError(f"NEWSBOT_ALARM_ACTIONS: cannot load {path!r}: {error}") from None
+                raise_alarm(
+                    crawler.stats, f"NEWSBOT_ALARM_ACTIONS: cannot load {path!r} ({error}); not notified"
+                )
         kwargs["monitors_failed_actions"] = [*kwargs.get("monitors_failed_actions", ()), *actions]
         super().__init__(crawler=crawler, **kwargs)
 
@@ -174,7 +193,4 @@ class RunMonitors(MonitorSuite):
                 last_line = (str(item.error or "").strip().splitlines() or ["no error text"])[-1]
                 messages.append(f"monitor {item.item.name} could not judge the run: {last_line}")
         for message in messages:
-            logger.error("%s", message)
-        stats = self._crawler.stats
-        stats.inc_value(ALARMS_STAT, len(messages))
-        stats.set_value(ALARM_MESSAGES_STAT, [*(stats.get_value(ALARM_MESSAGES_STAT) or []), *messages])
+            raise_alarm(self._crawler.stats, message)
