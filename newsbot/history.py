@@ -32,7 +32,10 @@ _SCHEMA = (
     " alarm_messages TEXT NOT NULL, newest TEXT)",
     "CREATE INDEX IF NOT EXISTS runs_source ON runs (source, id)",
 )
-_COLUMNS = "id, source, started, finished, exit_status, new, updated, refused, failed, alarms, alarm_messages, newest"
+_VALUES = (
+    "source, started, finished, exit_status, new, updated, refused, failed, alarms, alarm_messages, newest"
+)
+_COLUMNS = f"id, {_VALUES}"
 
 
 def utc_text(moment: datetime) -> str:
@@ -185,7 +188,7 @@ class RunHistory:
         )
         with self._write() as db:
             cursor = db.execute(
-                f"INSERT INTO runs ({_COLUMNS.split(', ', 1)[1]}) VALUES ({', '.join('?' * 11)})", values
+                f"INSERT INTO runs ({_VALUES}) VALUES ({', '.join('?' * len(values))})", values
             )
         return int(cursor.lastrowid)
 
@@ -211,13 +214,9 @@ class RunHistory:
         )
         return int(rows[0][0]) if rows else 0
 
-    def ever_archived(self, source: str, before_id: int | None = None) -> int:
-        """New articles the source's runs (before run ``before_id``, if given) archived in all."""
-        rows = self._select(
-            "SELECT COALESCE(SUM(new), 0) FROM runs WHERE source = ? AND id < ?",
-            source,
-            before_id if before_id is not None else 1 << 62,
-        )
+    def ever_archived(self, source: str) -> int:
+        """New articles the source's recorded runs archived in all."""
+        rows = self._select("SELECT COALESCE(SUM(new), 0) FROM runs WHERE source = ?", source)
         return int(rows[0][0]) if rows else 0
 
     def newest_post(self, source: str) -> str | None:
