@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 
 from newsbot import generic
 from newsbot.charset import decode_html
 from newsbot.items import Article
+from newsbot.monitors.coverage import count_page, coverage_site, found_fields, refused_fields
 from newsbot.sites import site_for_url
-from newsbot.sites.base import Categories, Extracted
+from newsbot.sites.base import Categories, Extracted, NotAnArticle
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +33,22 @@ def extract_page(text: str, url: str) -> Page:
     return Page(site.NAME, site.categories(url), site.extract(text, url))
 
 
-def article_from_page(text: str, url: str, fallback_published: datetime | None = None) -> Article:
-    """The article of one page (see ``extract_page``); ``fallback_published`` dates an undated page."""
-    page = extract_page(text, url)
+def article_from_page(
+    text: str, url: str, fallback_published: datetime | None = None, stats: StatsCollector | None = None
+) -> Article:
+    """The article of one page (see ``extract_page``); ``fallback_published`` dates an undated page.
+
+    With ``stats``, the page's field coverage is counted (``newsbot.monitors.coverage``), refused or not."""
+    try:
+        page = extract_page(text, url)
+    except NotAnArticle as refusal:
+        if stats is not None:
+            site = coverage_site(url)
+            count_page(stats, site, refused_fields(site, str(refusal)), refused=True)
+        raise
     extracted = page.extracted
+    if stats is not None:
+        count_page(stats, coverage_site(url), found_fields(extracted))
     return Article(
         url=url,
         canonical_url=extracted.canonical_url,
@@ -49,7 +63,9 @@ def article_from_page(text: str, url: str, fallback_published: datetime | None =
     )
 
 
-def article_from_response(response: Response, fallback_published: datetime | None = None) -> Article:
-    """Extract the article of a response, decoding its body with a checked charset."""
+def article_from_response(
+    response: Response, fallback_published: datetime | None = None, stats: StatsCollector | None = None
+) -> Article:
+    """Extract the article of a response, decoding its body with a checked charset (``stats``: see above)."""
     text = decode_html(response.body, getattr(response, "encoding", None))
-    return article_from_page(text, response.url, fallback_published)
+    return article_from_page(text, response.url, fallback_published, stats)

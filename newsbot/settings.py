@@ -44,6 +44,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 EXTENSIONS = {
+    "spidermon.contrib.scrapy.extensions.Spidermon": 400,
+    "newsbot.extensions.history.RunHistoryRecorder": 450,
     "newsbot.extensions.progress.Progress": 500,
 }
 
@@ -57,3 +59,19 @@ NEWSBOT_OUTPUT_DIR = "output"
 # Chosen by bench/near_duplicates.py: recall 0.93 at precision 1.0; different articles were 16+ bits apart.
 NEWSBOT_NEAR_DUPLICATE_DISTANCE = 6
 NEWSBOT_PLACEHOLDER_IMAGE = "https://picsum.photos/400/300?random={n}"
+
+# --- Monitoring (monitor engineer): spidermon judges every run at spider close; see README, "Running unattended".
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newsbot.monitors.suite.RunMonitors"]
+# Least share (0..1) of article pages a field is found on, per site; a site module's MIN_COVERAGE overrides.
+NEWSBOT_MIN_COVERAGE = {"title": 0.9, "date": 0.9, "body": 0.9, "image": 0.0}
+# Fewer article pages (or article requests) than this in a run are too few to judge shares on.
+NEWSBOT_MONITOR_MIN_PAGES = 5
+NEWSBOT_MAX_REFUSED_SHARE = 0.2
+NEWSBOT_MAX_FAILED_LISTING_SHARE = 0.5
+NEWSBOT_MAX_DOWNLOAD_FAILURE_SHARE = 0.2
+# Alarm when this many runs in a row archive nothing new from a source that used to have some (0: never).
+NEWSBOT_MAX_RUNS_WITHOUT_NEW = 5
+# spidermon actions run when a monitor raises an alarm, e.g.
+# ["spidermon.contrib.actions.slack.notifiers.SendSlackMessageSpiderFinished"] with SPIDERMON_SLACK_* settings.
+NEWSBOT_ALARM_ACTIONS: list[str] = []

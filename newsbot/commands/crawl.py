@@ -10,6 +10,7 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict
 
 from newsbot.command import NewsbotCommand
+from newsbot.outcome import ALARMS_STAT
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotError, SnapshotServer
 from newsbot.sources.config import SourcesError, load_sources
 
@@ -121,7 +122,8 @@ class Command(NewsbotCommand):
                 crawlers.append(crawler)
             self.crawler_process.start()
         if self.crawler_process.bootstrap_failed or any(
-            crawler.stats.get_value("finish_reason") != "finished" for crawler in crawlers
+            crawler.stats.get_value("finish_reason") != "finished" or crawler.stats.get_value(ALARMS_STAT)
+            for crawler in crawlers
         ):
             self.exitcode = 1
         return None

@@ -43,7 +43,7 @@ class ArticleSpider(scrapy.Spider):
 
     def parse(self, response: Response) -> Iterator[Article]:
         try:
-            yield article_from_response(response)
+            yield article_from_response(response, stats=self.crawler.stats)
         except NotAnArticle as refusal:
             self.error = str(refusal)
             self.crawler.stats.inc_value("newsbot/failed/not_an_article")

@@ -161,7 +161,7 @@ class FeedSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             raise NotAnArticle(f"not an HTML page ({response.headers.get('Content-Type', b'').decode()})")
         try:
-            page = article_from_response(response)
+            page = article_from_response(response, stats=self.crawler.stats)
         except NotAnArticle:
             if not self.source.body_xpath:
                 raise

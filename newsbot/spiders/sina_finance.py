@@ -330,7 +330,7 @@ class SinaFinanceSpider(scrapy.Spider):
         self, response: Response, channel_key: str, listed: Listed, key: str
     ) -> Iterator[Article]:
         try:
-            article = article_from_response(response, listed.published)
+            article = article_from_response(response, listed.published, stats=self.crawler.stats)
         except NotAnArticle as refusal:
             self.crawler.stats.inc_value("newsbot/failed/not_an_article")
             self.crawler.stats.inc_value("newsbot/failed")

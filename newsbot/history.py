@@ -1,0 +1,249 @@
+"""The run history: one row per crawl of a source in the index database's ``runs`` table.
+
+A row holds the source, when the run started and finished (ISO 8601, UTC), its exit status
+(``newsbot.outcome.run_outcome``), its counts (new, updated, refused as not an article, failed), its monitor
+alarms with their messages (a JSON list) and ``newest``, the date of the newest post it archived or met.
+Writes are one short ``BEGIN IMMEDIATE`` transaction in WAL mode, like ``newsbot.index.ArchiveIndex``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import Spider
+
+from newsbot.index import BUSY_TIMEOUT, index_path
+from newsbot.outcome import ALARMS_STAT, FAILED_STAT, LISTING_FAILED_STAT, run_outcome
+
+ALARM_MESSAGES_STAT = "newsbot/alarm_messages"
+REFUSED_STAT = "newsbot/failed/not_an_article"
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, source TEXT NOT NULL, started TEXT NOT NULL,"
+    " finished TEXT NOT NULL, exit_status INTEGER NOT NULL, new INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    " refused INTEGER NOT NULL, failed INTEGER NOT NULL, alarms INTEGER NOT NULL,"
+    " alarm_messages TEXT NOT NULL, newest TEXT)",
+    "CREATE INDEX IF NOT EXISTS runs_source ON runs (source, id)",
+)
+_VALUES = (
+    "source, started, finished, exit_status, new, updated, refused, failed, alarms, alarm_messages, newest"
+)
+_COLUMNS = f"id, {_VALUES}"
+
+
+def utc_text(moment: datetime) -> str:
+    """``moment`` as ISO 8601 UTC to the second (``2026-11-30T07:00:00+00:00``); naive means UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One recorded run of a source; times are ISO 8601 UTC text, ``id`` is ``None`` until recorded."""
+
+    source: str
+    started: str
+    finished: str
+    exit_status: int
+    new: int = 0
+    updated: int = 0
+    refused: int = 0
+    failed: int = 0
+    alarms: int = 0
+    alarm_messages: tuple[str, ...] = field(default=())
+    newest: str | None = None
+    id: int | None = None
+
+
+def source_name(spider: Spider) -> str:
+    """The source a spider crawls: its configured source's name (feed spiders), else the spider's name."""
+    source = getattr(spider, "source", None)
+    return getattr(source, "name", None) or spider.name
+
+
+def run_from_stats(
+    source: str, stats: Mapping[str, Any], max_failure_share: float, newest: str | None = None
+) -> Run:
+    """The run a crawl's final stats describe (``start_time``/``finish_time`` from Scrapy's CoreStats)."""
+
+    def count(*keys: str) -> int:
+        return sum(int(stats.get(key) or 0) for key in keys)
+
+    started = stats.get("start_time") or datetime.now(UTC)
+    finished = stats.get("finish_time") or datetime.now(UTC)
+    return Run(
+        source=source,
+        started=utc_text(started),
+        finished=utc_text(finished),
+        exit_status=run_outcome(stats, max_failure_share).exit_status,
+        new=count("newsbot/new"),
+        updated=count("newsbot/updated"),
+        refused=count(REFUSED_STAT),
+        failed=count(FAILED_STAT, LISTING_FAILED_STAT),
+        alarms=count(ALARMS_STAT),
+        alarm_messages=tuple(stats.get(ALARM_MESSAGES_STAT) or ()),
+        newest=newest,
+    )
+
+
+def _run(row: tuple) -> Run:
+    (
+        run_id,
+        source,
+        started,
+        finished,
+        exit_status,
+        new,
+        updated,
+        refused,
+        failed,
+        alarms,
+        messages,
+        newest,
+    ) = row
+    return Run(
+        source,
+        started,
+        finished,
+        exit_status,
+        new,
+        updated,
+        refused,
+        failed,
+        alarms,
+        tuple(json.loads(messages)),
+        newest,
+        run_id,
+    )
+
+
+class RunHistory:
+    """The ``runs`` table of an output folder's index database; ``create=False`` reads an absent one as empty."""
+
+    def __init__(self, output_dir: Path | str, create: bool = True) -> None:
+        path = index_path(Path(output_dir))
+        self.connection: sqlite3.Connection | None = None
+        if not create:
+            self._open_to_read(path)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=NORMAL")
+        with self._write() as db:
+            for statement in _SCHEMA:
+                db.execute(statement)
+
+    def _open_to_read(self, path: Path) -> None:
+        """Open without writing anything: no database file or no ``runs`` table leaves the history empty."""
+        if not path.exists():
+            return
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+        if connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
+        ).fetchone():
+            self.connection = connection
+        else:
+            connection.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        db = self.connection
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def _select(self, sql: str, *parameters: Any) -> list[tuple]:
+        return [] if self.connection is None else self.connection.execute(sql, parameters).fetchall()
+
+    def record(self, run: Run) -> int:
+        """Add ``run`` and return its id; ``sqlite3.Error`` when the database cannot be written."""
+        if self.connection is None:
+            raise sqlite3.OperationalError("the run history was opened to read only")
+        values = (
+            run.source,
+            run.started,
+            run.finished,
+            run.exit_status,
+            run.new,
+            run.updated,
+            run.refused,
+            run.failed,
+            run.alarms,
+            json.dumps(list(run.alarm_messages), ensure_ascii=False),
+            run.newest,
+        )
+        with self._write() as db:
+            cursor = db.execute(
+                f"INSERT INTO runs ({_VALUES}) VALUES ({', '.join('?' * len(values))})", values
+            )
+        return int(cursor.lastrowid)
+
+    def sources(self) -> list[str]:
+        """Every source with a recorded run, by name."""
+        return [row[0] for row in self._select("SELECT DISTINCT source FROM runs ORDER BY source")]
+
+    def last_runs(self, source: str, count: int) -> list[Run]:
+        """The source's latest ``count`` runs, newest first."""
+        return [
+            _run(row)
+            for row in self._select(
+                f"SELECT {_COLUMNS} FROM runs WHERE source = ? ORDER BY id DESC LIMIT ?", source, count
+            )
+        ]
+
+    def archived_since(self, source: str, since: datetime) -> int:
+        """Articles the source's runs finished since ``since`` archived (new plus updated)."""
+        rows = self._select(
+            "SELECT COALESCE(SUM(new + updated), 0) FROM runs WHERE source = ? AND finished >= ?",
+            source,
+            utc_text(since),
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def ever_archived(self, source: str) -> int:
+        """New articles the source's recorded runs archived in all."""
+        rows = self._select("SELECT COALESCE(SUM(new), 0) FROM runs WHERE source = ?", source)
+        return int(rows[0][0]) if rows else 0
+
+    def newest_post(self, source: str) -> str | None:
+        """The date of the newest post the source's runs archived or met, ``None`` if none did."""
+        rows = self._select("SELECT MAX(newest) FROM runs WHERE source = ?", source)
+        return rows[0][0] if rows else None
+
+    def archived_per_day(self, since: datetime) -> dict[str, dict[str, int]]:
+        """Per source, articles archived (new plus updated) per UTC day (``YYYY-MM-DD``) by runs since ``since``."""
+        per_source: dict[str, dict[str, int]] = {}
+        rows = self._select(
+            "SELECT source, substr(finished, 1, 10), SUM(new + updated) FROM runs WHERE finished >= ?"
+            " GROUP BY source, substr(finished, 1, 10)",
+            utc_text(since),
+        )
+        for source, day, count in rows:
+            per_source.setdefault(source, {})[day] = int(count)
+        return per_source
+
+    def close(self) -> None:
+        """Close the connection; closing twice is harmless."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def __enter__(self) -> RunHistory:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

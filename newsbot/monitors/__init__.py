@@ -1,0 +1,1 @@
+"""Watching every run: field coverage counted per page, alarms judged at spider close with spidermon."""
