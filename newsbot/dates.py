@@ -19,6 +19,8 @@ from email.utils import parsedate_tz
 BEIJING = timezone(timedelta(hours=8), "CST")
 EARLIEST_YEAR = 1970
 LATEST_YEAR = 2100
+# A relative time is read only in a text this short (a date line), never in prose ("3天前，他说").
+RELATIVE_TEXT_CHARS = 40
 
 _CHINESE_DIGITS = {
     "〇": 0,
@@ -53,7 +55,7 @@ _CLOCK = r"(?:\s*(?P<period>上午|下午|凌晨|早上|早晨|中午|晚上|傍
 _RELATIVE = re.compile(
     r"(?P<now>刚刚|刚才)"
     r"|(?P<count>\d+|半|[一二三四五六七八九十两]+)\s*个?\s*(?P<unit>秒钟?|分钟|小时|钟头|天|周|星期)\s*(?:之|以)?前"
-    rf"|(?P<day>今天|今日|昨天|昨日|前天)(?:{_CLOCK})?"
+    rf"|(?P<day>今天|今日|昨天|昨日|前天){_CLOCK}"
 )
 _UNITS = {
     "秒": timedelta(seconds=1),
@@ -153,8 +155,6 @@ def _from_relative(match: re.Match[str], now: datetime, default_tz: tzinfo) -> d
         amount = 0.5 if count == "半" else chinese_number(count.replace("两", "二"))
         return now - amount * _UNITS[unit]
     local = now.astimezone(default_tz) - timedelta(days=_DAYS_BACK[group("day")])
-    if group("hour") is None:
-        return local.replace(hour=0, minute=0, second=0, microsecond=0)
     hour = _hour(int(group("hour")), group("period"))
     return local.replace(hour=hour, minute=int(group("minute")), second=0, microsecond=0)
 
@@ -176,9 +176,9 @@ def find_datetime(text: str, default_tz: tzinfo = BEIJING, now: datetime | None 
 
     Reads ``2022年01月21日 08:15``, ``2022-01-21 08:15:30``, ``2022/1/21 8:15``, ``2022.01.21``, ISO 8601 with an
     offset or ``Z``, ``二〇一七年三月二十四日``, ``2022年1月21日 星期五 下午10:23``; a time without a zone is in
-    ``default_tz``. Only when the text holds no date, a relative time (``刚刚``, ``5分钟前``, ``3小时前``,
-    ``2天前``, ``昨天 14:20``, ``前天 09:00``) counts back from ``reference_time(now)``. An impossible date gives
-    ``None``.
+    ``default_tz``. Only when the text holds no date and is ``RELATIVE_TEXT_CHARS`` or shorter, a relative time
+    (``刚刚``, ``5分钟前``, ``3小时前``, ``2天前``, ``今天 08:00``, ``昨天 14:20``, ``前天 09:00``) counts back
+    from ``reference_time(now)``. An impossible date gives ``None``.
     """
     text = unicodedata.normalize("NFKC", text)
     match = _MOMENT.search(text)
@@ -187,7 +187,7 @@ def find_datetime(text: str, default_tz: tzinfo = BEIJING, now: datetime | None 
             return _checked(_from_match(match, default_tz), default_tz)
         except (ValueError, KeyError):
             return None
-    relative = _RELATIVE.search(text)
+    relative = _RELATIVE.search(text) if len(text.strip()) <= RELATIVE_TEXT_CHARS else None
     if relative is None:
         return None
     try:

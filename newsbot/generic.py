@@ -48,6 +48,7 @@ SITE_NAME_META = ("og:site_name", "application-name", "apple-mobile-web-app-titl
 MIN_BODY_CHARS = 20
 MIN_TITLE_CHARS = 4
 MARKED_TEXT_CHARS = 200
+INFO_LINE_CHARS = 80
 # A text GNE took is located in the page by its first characters when it is this long or longer.
 MATCHED_TEXT_CHARS = 6
 # A container of the headline is stepped down into its child holding this share of the body's text.
@@ -394,7 +395,8 @@ def dated_by_headline(
 ) -> tuple[Dated | None, list[Dated]]:
     """The date element that belongs to the headline, and the dates passed over as the page's furniture.
 
-    In order: the first after the headline and before the body, not in a link;
+    In order: the first after the headline and before the body (whose text GNE may begin with that date's
+    line, ``INFO_LINE_CHARS`` or shorter), not in a link;
     else the nearest above the headline with no link between them; else the first below the body; these two
     outside the page's header, navigation and lists of other articles (``_in_furniture``). Without a
     headline, the body's start stands for it."""
@@ -403,10 +405,31 @@ def dated_by_headline(
     if anchor is None:
         return None, []
     top, bottom = layout.order[anchor], layout.end[anchor]
-    body_start = layout.order[body.first] if body is not None else None
+    dates = _date_elements(root)
+    info_lines = [
+        dated.element
+        for dated in dates
+        if layout.order[dated.element] > bottom and len(visible_text(dated.element)) <= INFO_LINE_CHARS
+    ]
+    opening = (
+        next(
+            (
+                owner
+                for owner in body.owners
+                if layout.order[owner] < top
+                or not (
+                    layout.contains(anchor, owner) or any(layout.contains(line, owner) for line in info_lines)
+                )
+            ),
+            body.first,
+        )
+        if body is not None
+        else None
+    )
+    body_start = layout.order[opening] if opening is not None else None
     body_end = layout.end[body.last] if body is not None else None
     after, above, below, furniture = [], [], [], []
-    for dated in _date_elements(root):
+    for dated in dates:
         element = dated.element
         if layout.contains(element, anchor) or layout.contains(anchor, element):
             continue
@@ -504,11 +527,24 @@ def body_node(html: str, root: lxml.html.HtmlElement) -> tuple[etree._Element | 
     return wrapper, found
 
 
+def _unwrapped(node: etree._Element, keep_out: list[etree._Element], layout: Layout) -> etree._Element:
+    """The outermost element around ``node`` that shows the same text (wrappers kept), below ``<body>`` and
+    holding none of ``keep_out``."""
+    text = _squeezed(visible_text(node))
+    while (parent := node.getparent()) is not None and parent.tag not in ("body", "html"):
+        if any(layout.contains(parent, element) for element in keep_out):
+            break
+        if _squeezed(visible_text(parent)) != text:
+            break
+        node = parent
+    return node
+
+
 def served_body(
     root: lxml.html.HtmlElement, text: BodyText, keep_out: list[etree._Element]
 ) -> lxml.html.HtmlElement:
     """A copy of the page element holding the body text as served, its inner HTML the body: the element
-    holding all of ``text`` less what holds only text GNE left out, a lone paragraph widened to its parent
+    holding all of ``text`` with its wrappers, less what holds only text GNE left out, a lone paragraph widened to its parent
     (siblings and all), stepped down from a container of any of
     ``keep_out`` (headline, date line) into the child holding ``STEP_DOWN_SHARE`` of the text; where no child
     does, the container less the children up to the last of ``keep_out``."""
@@ -522,8 +558,7 @@ def served_body(
     keep_out = [element for element in keep_out if layout.order[element] < layout.order[text.first]]
     node = layout.lowest_common(text.owners)
     widened = node.tag in PARAGRAPH_TAGS and node.getparent() is not None
-    if widened:
-        node = node.getparent()
+    node = node.getparent() if widened else _unwrapped(node, keep_out, layout)
     total = sum(text.lengths)
     while any(layout.contains(node, element) for element in keep_out):
         shares = [
