@@ -7,9 +7,11 @@ from datetime import datetime
 
 import lxml.html
 import pytest
+from scrapy.http import HtmlResponse
 
 from newsbot import generic
-from newsbot.dates import BEIJING
+from newsbot.dates import BEIJING, fetched_at
+from newsbot.extraction import article_from_response
 from newsbot.sites.base import NotAnArticle
 
 URL = "https://www.example-finance.com.cn/news/2024/0416/1.html"
@@ -98,8 +100,6 @@ def test_a_date_split_over_spans_keeps_its_time():
 
 
 def test_a_relative_date_counts_back_from_the_fetch():
-    from newsbot.dates import fetched_at
-
     with fetched_at(datetime(2024, 4, 16, 5, 2, tzinfo=BEIJING)):
         extracted = generic.extract(page(info='<div class="time">5小时前</div>'), URL)
     assert extracted.published == datetime(2024, 4, 16, 0, 2, tzinfo=BEIJING)
@@ -246,3 +246,26 @@ def test_a_stray_body_and_html_end_before_the_article_is_read_as_a_browser_reads
 
 def test_scripts_after_the_end_tags_do_not_need_html5():
     assert not generic.has_stray_end(page() + "<script>var a = 1;</script><!-- 统计 -->")
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        ("3小时前", datetime(2024, 4, 16, 7, 2, tzinfo=BEIJING)),
+        ("昨天 14:20", datetime(2024, 4, 15, 14, 20, tzinfo=BEIJING)),
+        ("刚刚", datetime(2024, 4, 16, 10, 2, tzinfo=BEIJING)),
+    ],
+)
+def test_relative_dates_count_back_from_the_responses_date_header(shown, expected):
+    response = HtmlResponse(
+        URL,
+        body=page(info=f'<div class="time">{shown}</div>').encode(),
+        headers={"Date": "Tue, 16 Apr 2024 02:02:00 GMT", "Content-Type": "text/html; charset=utf-8"},
+    )
+    assert article_from_response(response)["published"] == expected
+
+
+def test_without_a_date_header_relative_dates_count_back_from_the_clock():
+    before = datetime.now(BEIJING).replace(microsecond=0)
+    response = HtmlResponse(URL, body=page(info='<div class="time">刚刚</div>').encode(), encoding="utf-8")
+    assert before <= article_from_response(response)["published"] <= datetime.now(BEIJING)
