@@ -49,6 +49,8 @@ MIN_BODY_CHARS = 20
 MIN_TITLE_CHARS = 4
 MARKED_TEXT_CHARS = 200
 INFO_LINE_CHARS = 80
+# Text GNE left out of the body is dropped from the served body when this short or mostly links.
+UNTAKEN_TEXT_CHARS = 40
 # A text GNE took is located in the page by its first characters when it is this long or longer.
 MATCHED_TEXT_CHARS = 6
 # A container of the headline is stepped down into its child holding this share of the body's text.
@@ -586,19 +588,21 @@ def served_body(
 
 
 def _drop_untaken(body: etree._Element, taken: str) -> None:
-    """Remove from ``body`` the elements holding only text GNE left out (share buttons, link blocks)."""
+    """Remove from ``body`` the elements whose text GNE left out when they are short (share buttons) or
+    mostly links (link blocks); a paragraph GNE lost (it drops the text after a ``<script>``) stays."""
     for element in list(body.iterdescendants(etree.Element)):
         if element.getparent() is None or element.tag in ("br", "img"):
             continue
-        text = _squeezed(" ".join(_VISIBLE_TEXT(element)))
+        parts = [_squeezed(part) for part in _VISIBLE_TEXT(element)]
+        text = "".join(parts)
         if (
-            text
-            and text not in taken
-            and not any(
-                len(part) >= MATCHED_TEXT_CHARS and part in taken
-                for part in map(_squeezed, _VISIBLE_TEXT(element))
-            )
+            not text
+            or text in taken
+            or any(len(part) >= MATCHED_TEXT_CHARS and part in taken for part in parts)
         ):
+            continue
+        links = sum(len(_squeezed(anchor.text_content())) for anchor in element.iter("a"))
+        if len(text) <= UNTAKEN_TEXT_CHARS or links >= len(text) / 2:
             element.drop_tree()
 
 
