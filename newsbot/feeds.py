@@ -263,6 +263,8 @@ def parse_feed(body: bytes, url: str, http_charset: str | None = None) -> Feed:
             entries.append(_entry(entry, link, url))
         except RefusedItem as refusal:
             refused.append(Refusal(link, refusal.reason, str(refusal)))
+        except (ValueError, TypeError, etree.LxmlError) as error:
+            refused.append(Refusal(link, "unreadable", f"{type(error).__name__}: {error}"))
     return Feed(entries, problem, unlinked, refused)
 
 

@@ -224,22 +224,15 @@ def find_title(root: lxml.html.HtmlElement, found: str) -> str:
 
 
 def find_headline(root: lxml.html.HtmlElement, title: str) -> etree._Element | None:
-    """The element showing the headline: an ``<h1>``-``<h3>`` whose text is the title, else any such element."""
+    """The element showing the headline: an ``<h1>``-``<h3>`` whose text is the title, else the element whose
+    own text is the title."""
     body = root.find("body")
     if body is None or not title:
         return None
-    showing = None
-    for element in body.iter(etree.Element):
-        if element.tag in ("script", "style", "title") or _clean(element.text_content()) != title:
-            continue
-        if element.tag in ("h1", "h2", "h3"):
-            return element
-        showing = showing if showing is not None else element
-    if showing is None:
-        return None
-    while len(showing) == 1 and _clean(showing[0].text_content()) == title:
-        showing = showing[0]
-    return showing
+    for heading in body.iter("h1", "h2", "h3"):
+        if _clean(heading.text_content()) == title:
+            return heading
+    return next((_owner(node) for node in _BODY_TEXT(root) if _clean(node) == title), None)
 
 
 def _marked(root: lxml.html.HtmlElement) -> list[str]:

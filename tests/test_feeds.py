@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from newsbot import feeds
 from newsbot.feeds import NotAFeed, RefusedItem, is_full_html, list_entries, parse_date, parse_feed
 
 FEED_URL = "http://127.0.0.1:8000/feeds/finance.xml"
@@ -284,3 +285,24 @@ def test_list_entries_match_the_pattern_once_each_in_order():
         ("http://example.com/detail/1", "一"),
     ]
     assert all(entry.published is None and entry.html is None for entry in entries)
+
+
+def test_an_item_that_fails_to_read_is_refused_alone(monkeypatch):
+    real = feeds.is_full_html
+
+    def fails_on_the_second(content: str) -> bool:
+        if "坏" in content:
+            raise ValueError("All strings must be XML compatible")
+        return real(content)
+
+    monkeypatch.setattr(feeds, "is_full_html", fails_on_the_second)
+    body = rss(
+        "".join(
+            f"<item><title>T{n}</title><link>http://example.com/{n}</link><description>{text}</description></item>"
+            for n, text in enumerate(["好", "坏", "好"])
+        )
+    )
+    feed = parse_feed(body, FEED_URL)
+    assert [entry.title for entry in feed.entries] == ["T0", "T2"]
+    [refusal] = feed.refused
+    assert (refusal.item, refusal.reason) == ("http://example.com/1", "unreadable")
