@@ -47,6 +47,8 @@ DATE_META = (
 SITE_NAME_META = ("og:site_name", "application-name", "apple-mobile-web-app-title")
 MIN_BODY_CHARS = 20
 MIN_TITLE_CHARS = 4
+# A link with this much text is taken for a link to another article (a share or source link is shorter).
+HEADLINE_LINK_CHARS = 8
 MARKED_TEXT_CHARS = 200
 INFO_LINE_CHARS = 80
 # Text GNE left out of the body is dropped from the served body when this short or mostly links.
@@ -60,6 +62,7 @@ CORE_SHARE = 0.9
 # A body holding this many headline links that each sit by a date, making up half its text, is a list.
 LIST_MIN_ITEMS = 5
 LIST_TEXT_SHARE = 0.5
+LIST_ANCESTORS = 3
 PARAGRAPH_TAGS = frozenset({"p", "span", "font"})
 INLINE_TAGS = frozenset({"span", "em", "i", "b", "strong", "font", "time", "label", "small", "cite"})
 TITLE_PARTS = re.compile(r"\s*(?:_+|\|+|｜|-{1,2}|–|—|－{1,2})\s*")
@@ -75,7 +78,6 @@ _FURNITURE_MARKER = re.compile(
     re.IGNORECASE,
 )
 _LOGO_MARKER = re.compile(r"logo|brand|site-?name|site_name", re.IGNORECASE)
-_LIST_ITEM_TAGS = frozenset({"li", "dd", "dt", "tr"})
 _STRAY_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 _HIDDEN_MARKUP = re.compile(
     r"<!--.*?-->|<(script|style|textarea|template|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL
@@ -360,13 +362,13 @@ def _date_elements(root: lxml.html.HtmlElement) -> list[Dated]:
 
 
 def _headline_link(element: etree._Element) -> bool:
-    return any(len(_clean(anchor.text_content())) >= MIN_TITLE_CHARS for anchor in element.iter("a"))
+    return any(len(_squeezed(anchor.text_content())) >= HEADLINE_LINK_CHARS for anchor in element.iter("a"))
 
 
 def _in_furniture(element: etree._Element, stop: etree._Element, layout: Layout, *, marked: bool) -> bool:
     """Whether ``element`` sits in a link or, when ``marked``, in an element that is or whose class or id says
-    it is the page's header, navigation or a list of other articles, or in an item of a list of headline
-    links: itself or an ancestor below the one holding ``stop`` (the headline)."""
+    it is the page's header, navigation or a list of other articles, or that holds a link to another article
+    (``HEADLINE_LINK_CHARS`` or longer): itself or an ancestor below the one holding ``stop`` (the headline)."""
     for ancestor in (element, *element.iterancestors()):
         if layout.contains(ancestor, stop) or ancestor.tag in ("body", "html"):
             return False
@@ -376,7 +378,7 @@ def _in_furniture(element: etree._Element, stop: etree._Element, layout: Layout,
             continue
         if ancestor.tag in _FURNITURE_TAGS or _FURNITURE_MARKER.search(_marker(ancestor)):
             return True
-        if ancestor.tag in _LIST_ITEM_TAGS and _headline_link(ancestor):
+        if _headline_link(ancestor):
             return True
     return False
 
@@ -627,6 +629,17 @@ def refuse_list(body: etree._Element) -> None:
         raise NotAnArticle(f"not an article: a list of {count} dated headline links")
 
 
+def refuse_list_around(text: BodyText, headline: etree._Element | None) -> None:
+    """Raise ``NotAnArticle`` when the body text GNE took is one item of a channel's list: an element around
+    it, up to ``LIST_ANCESTORS`` levels and below the one holding the headline, is a list (``refuse_list``)."""
+    for level, ancestor in enumerate(text.first.iterancestors()):
+        if level >= LIST_ANCESTORS or ancestor.tag in ("body", "html"):
+            return
+        if headline is not None and any(up is ancestor for up in headline.iterancestors()):
+            return
+        refuse_list(ancestor)
+
+
 def extract(html: str, url: str) -> Extracted:
     """Title, date, outlet, editor and body HTML of an article page of any site."""
     try:
@@ -654,6 +667,8 @@ def extract(html: str, url: str) -> Extracted:
     else:
         body, _ = body_node(served, root)
     refuse_list(body)
+    if text is not None:
+        refuse_list_around(text, headline)
     body_html = clean_body(body)
     if len(visible_text(body)) < MIN_BODY_CHARS:
         raise NotAnArticle("no article body found")

@@ -269,3 +269,42 @@ def test_without_a_date_header_relative_dates_count_back_from_the_clock():
     before = datetime.now(BEIJING).replace(microsecond=0)
     response = HtmlResponse(URL, body=page(info='<div class="time">刚刚</div>').encode(), encoding="utf-8")
     assert before <= article_from_response(response)["published"] <= datetime.now(BEIJING)
+
+
+def test_a_related_list_without_class_names_never_dates_the_article():
+    items = "".join(
+        f'<div class="item"><a href="/n/{n}.html">另一篇文章的标题{n}</a><span>2025-0{n}-01 09:00</span></div>'
+        for n in range(1, 5)
+    )
+    assert generic.extract(page(after=f"<div class='box'>{items}</div>"), URL).published is None
+    below = page(
+        after=f"<div class='end'>发布时间：2024-04-16 10:02 <a href='#'>分享</a></div><div>{items}</div>"
+    )
+    assert generic.extract(below, URL).published == ARTICLE_DATE
+
+
+def test_a_list_page_whose_summaries_gne_might_take_is_still_a_list():
+    items = "".join(
+        f'<li><h3><a href="/n/{n}.html">第{n}条新闻标题文字</a></h3><p class="summary">{f"第{n}条摘要，" * 12}</p>'
+        f'<span class="time">2024-08-1{n % 9} 10:00</span></li>'
+        for n in range(10)
+    )
+    html = f"<html><head><title>要闻_示例网</title></head><body><div class='main'><ul>{items}</ul></div></body></html>"
+    with pytest.raises(NotAnArticle, match="not an article"):
+        generic.extract(html, URL)
+
+
+def test_a_list_page_where_gne_takes_one_long_item_is_still_a_list():
+    def item(n: int) -> str:
+        summary = f"第{n}条摘要，国家统计局今日发布数据。" * (20 if n == 3 else 2)
+        return (
+            f'<div class="news-item"><h3><a href="/n/{n}.html">第{n}条新闻标题文字</a></h3>'
+            f'<div class="time">2024-08-1{n % 9} 10:00</div><p>{summary}</p></div>'
+        )
+
+    html = (
+        "<html><head><title>要闻_示例网</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+        f"<div class='main'>{''.join(item(n) for n in range(10))}</div></body></html>"
+    )
+    with pytest.raises(NotAnArticle, match="a list of 10 dated headline links"):
+        generic.extract(html, URL)
