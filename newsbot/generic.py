@@ -47,6 +47,7 @@ DATE_META = (
 SITE_NAME_META = ("og:site_name", "application-name", "apple-mobile-web-app-title")
 MIN_BODY_CHARS = 20
 MIN_TITLE_CHARS = 4
+MAX_TITLE_CHARS = 100
 # A link with this much text is taken for a link to another article (a share or source link is shorter).
 HEADLINE_LINK_CHARS = 8
 MARKED_TEXT_CHARS = 200
@@ -77,6 +78,7 @@ _FURNITURE_MARKER = re.compile(
     r"crumbs?|breadcrumbs?|login|weather|toolbar|tool|banner|list\w*|more|xg\w*|tj\w*)(?=$|[\s_-])",
     re.IGNORECASE,
 )
+_TITLE_MARKER = re.compile(r"(?:^|[\s_-])(?:\w*title|headline|tit|bt)(?=$|[\s_-])", re.IGNORECASE)
 _LOGO_MARKER = re.compile(r"logo|brand|site-?name|site_name", re.IGNORECASE)
 _STRAY_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 _HIDDEN_MARKUP = re.compile(
@@ -196,7 +198,8 @@ def site_names(root: lxml.html.HtmlElement) -> set[str]:
 def find_title(root: lxml.html.HtmlElement, found: str) -> str:
     """The headline: an ``<h1>`` the ``<title>`` holds, else the longest part of the ``<title>`` that some
     element of the page shows whole, else the page's ``<h1>``, else the library's title, else the ``<title>``
-    less its site suffix; never what the page shows as the site's name (its logo)."""
+    less its site suffix; never what the page shows as the site's name (its logo): for a ``<title>`` that is
+    only the site's name, an ``<h2>`` or an element marked as the title (``_marked_headline``)."""
     page_title = _clean(root.findtext(".//title") or "")
     names = site_names(root)
     headings = [
@@ -222,7 +225,23 @@ def find_title(root: lxml.html.HtmlElement, found: str) -> str:
         return headings[0]
     if _clean(found) and _clean(found) not in names:
         return _clean(found)
-    return _strip_suffix(page_title)
+    stripped = _strip_suffix(page_title)
+    if stripped in names and (marked := _marked_headline(root, names)):
+        return marked
+    return stripped
+
+
+def _marked_headline(root: lxml.html.HtmlElement, names: set[str]) -> str | None:
+    """The first ``<h2>`` or element whose class or id says title or headline, outside the logo, that is not
+    the site's name."""
+    body = root.find("body")
+    for element in body.iter(etree.Element) if body is not None else ():
+        if element.tag != "h2" and not _TITLE_MARKER.search(_marker(element)):
+            continue
+        text = _clean(element.text_content())
+        if MIN_TITLE_CHARS <= len(text) <= MAX_TITLE_CHARS and text not in names and not _is_logo(element):
+            return text
+    return None
 
 
 def find_headline(root: lxml.html.HtmlElement, title: str) -> etree._Element | None:

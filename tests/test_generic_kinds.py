@@ -308,3 +308,28 @@ def test_a_list_page_where_gne_takes_one_long_item_is_still_a_list():
     )
     with pytest.raises(NotAnArticle, match="a list of 10 dated headline links"):
         generic.extract(html, URL)
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "<h2>一季度经济开局良好</h2>",
+        '<div class="article-title">一季度经济开局良好</div>',
+        '<p id="headline">一季度经济开局良好</p>',
+    ],
+)
+def test_a_site_name_title_without_an_h1_takes_the_marked_headline(headline):
+    html = page(
+        before='<div class="logo">财经速看网</div>',
+        title="财经速看网",
+        info='<div class="time">2024-04-16 10:02</div>',
+    )
+    html = html.replace("<h1>一季度经济开局良好</h1>", headline)
+    extracted = generic.extract(html, URL)
+    assert extracted.title == "一季度经济开局良好"
+    assert extracted.published == ARTICLE_DATE
+
+
+def test_chinese_numeral_dates_with_a_white_circle_for_zero_date_the_article():
+    html = page(info='<div class="pages-date">二○一七年三月二十四日　来源：商务部网站</div>')
+    assert generic.extract(html, URL).published == datetime(2017, 3, 24, tzinfo=BEIJING)
