@@ -559,11 +559,12 @@ def _unwrapped(node: etree._Element, keep_out: list[etree._Element], layout: Lay
 def served_body(
     root: lxml.html.HtmlElement, text: BodyText, keep_out: list[etree._Element]
 ) -> lxml.html.HtmlElement:
-    """A copy of the page element holding the body text as served, its inner HTML the body: the element
-    holding all of ``text`` with its wrappers, less what holds only text GNE left out, a lone paragraph widened to its parent
-    (siblings and all), stepped down from a container of any of
-    ``keep_out`` (headline, date line) into the child holding ``STEP_DOWN_SHARE`` of the text; where no child
-    does, the container less the children up to the last of ``keep_out``."""
+    """A copy of the page element holding the body text as served, its inner HTML the body.
+
+    The element holding all of ``text`` with its wrappers (a lone paragraph widened to its parent, siblings
+    and all), stepped down from a container of any of ``keep_out`` (headline, date line) into the child
+    holding ``STEP_DOWN_SHARE`` of the text; where no child does, the container less its children up to the
+    last of ``keep_out``; less what holds only text GNE left out (``_drop_untaken``)."""
     layout = Layout(root)
     pairs = [
         (owner, length)
@@ -590,14 +591,14 @@ def served_body(
             break
         node = node[best]
     served = copy.deepcopy(node)
-    if not widened:
-        _drop_untaken(served, text.taken)
     if any(layout.contains(node, element) for element in keep_out):
         last = max(
             index for index, child in enumerate(node) if any(layout.contains(child, e) for e in keep_out)
         )
         for child in list(served)[: last + 1]:
             child.drop_tree()
+    if not widened:
+        _drop_untaken(served, text.taken)
     return served
 
 
