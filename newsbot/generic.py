@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
@@ -22,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import html5lib
 import lxml.html
 from gne import GeneralNewsExtractor
+from html5lib.constants import DataLossWarning
 from lxml import etree
 
 from newsbot.body import inner_html
@@ -134,7 +136,10 @@ def parse_document(html: str) -> tuple[lxml.html.HtmlElement, str]:
     the WHATWG algorithm browsers follow) when a stray ``</body></html>`` would make libxml2 drop the rest."""
     if not has_stray_end(html):
         return parse_page(html), html
-    tree = html5lib.parse(html, treebuilder="lxml", namespaceHTMLElements=False)
+    with warnings.catch_warnings():
+        # Names lxml cannot hold (``sohu_cms_include:x``) are coerced; the page's text is kept.
+        warnings.simplefilter("ignore", DataLossWarning)
+        tree = html5lib.parse(html, treebuilder="lxml", namespaceHTMLElements=False)
     served = etree.tostring(tree.getroot(), method="html", encoding="unicode")
     return parse_page(served), served
 
