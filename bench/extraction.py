@@ -9,7 +9,9 @@ same minute, Beijing time. Ground truth (``../shared/pages/groundtruth``, mapped
 newspaper4k itself, so biased to it; its date has no time and is left out), the 2018 Sina feed index (the
 feed's title and time, no body). "body images" counts ``<img>`` in the body HTML over all pages, for the
 extractors that give HTML. The compared libraries install with ``pip install -e '.[bench]'``; a missing one
-is skipped. Run: ``python bench/extraction.py [--pages] [--only NAME]``.
+is skipped. Beside them, the pages of ``../shared/cases`` (from public bug reports) with the right values its
+README gives: title, date to the minute, the body kept as served (its elements and text those of an element of
+the page, ``<br>`` and all) and a list page refused. Run: ``python bench/extraction.py [--pages] [--only NAME]``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from newsbot.sites import site_for_url
 from newsbot.sites.base import NotAnArticle
 
 PAGES = Path(__file__).resolve().parents[2] / "shared" / "pages"
+CASES = PAGES.parent / "cases"
 UNSEEN_URL = "https://{host}/{stem}.html"
 # Pages saved without their URL: the host their file name gives, so the site's rules still apply.
 FOLDER_HOSTS = {"netease_money": "money.163.com"}
@@ -150,6 +153,103 @@ def cases() -> list[Case]:
         item.title = entry["title"]
         item.published = _minute(datetime.fromtimestamp(entry["ctime"], UTC))
     return sorted(found.values(), key=lambda item: str(item.page))
+
+
+@dataclass(frozen=True, slots=True)
+class PageCase:
+    """A page of ``../shared/cases`` and its right values (README); ``title`` ``None`` for a page to refuse."""
+
+    folder: str
+    url: str
+    title: str | None = None
+    published: datetime | None = None
+
+
+PAGE_CASES = (
+    PageCase(
+        "top-bar-date",
+        "http://finance.zhcj-example.cn/macro/20240416/778899.shtml",
+        "一季度GDP同比增长5.3% 经济开局良好",
+        datetime(2024, 4, 16, 10, 2, tzinfo=BEIJING),
+    ),
+    PageCase(
+        "chinese-numeral-date",
+        "http://finance.zhcj-example.cn/policy/201703/t20170324_1.html",
+        "关于进一步做好稳外贸工作的通知",
+        datetime(2017, 3, 24, tzinfo=BEIJING),
+    ),
+    PageCase(
+        "constant-title",
+        "http://www.cjsk-example.com/news/2020/0312/1234.html",
+        "本赛季暂停 斯波：联盟做出了正确举措",
+        datetime(2020, 3, 12, 22, 57, tzinfo=BEIJING),
+    ),
+    PageCase(
+        "br-paragraphs",
+        "http://stock.zhcj-example.cn/zqyw/20130107/12345.html",
+        "证监会发布上市公司现金分红指引",
+        datetime(2013, 1, 7, 18, 20, tzinfo=BEIJING),
+    ),
+    PageCase("list-page", "http://finance.zhcj-example.cn/roll/index.shtml"),
+)
+
+
+def _shape(element: etree._Element) -> tuple[list[str], str]:
+    """An element's inside: the tags below it in order, and its text without whitespace."""
+    return [child.tag for child in element.iterdescendants(etree.Element)], squeezed(element.text_content())
+
+
+def as_served(body_html: str, page: str) -> bool:
+    """Whether the body HTML is the inside of some element of the page (same elements, same text), or that
+    element with its own tag, as GNE gives it."""
+    if not body_html.strip():
+        return False
+    fragment = lxml.html.fragment_fromstring(body_html, create_parent="div")
+    shapes = [_shape(fragment)]
+    if len(fragment) == 1 and not (fragment.text or "").strip() and not (fragment[0].tail or "").strip():
+        shapes.append(_shape(fragment[0]))
+    return any(
+        _shape(element) in shapes for element in lxml.html.document_fromstring(page).iter(etree.Element)
+    )
+
+
+def case_table(extractors: dict[str, Callable[[str, str], Reading]]) -> str:
+    """Each extractor on each case page: title, date, body as served; or refused, for the list page."""
+    lines = ["| case | " + " | ".join(extractors) + " |", "|---" * (len(extractors) + 1) + "|"]
+    right = dict.fromkeys(extractors, 0)
+    for case in PAGE_CASES:
+        page = decode_html((CASES / case.folder / "page.html").read_bytes(), None)
+        cells = []
+        for name, extractor in extractors.items():
+            try:
+                reading = extractor(page, case.url)
+            except NotAnArticle:
+                reading = None
+            except Exception as error:  # a library's failure on a page reads as its error
+                cells.append(f"error {type(error).__name__}")
+                continue
+            if case.title is None:
+                refused = reading is None or not reading.text.strip()
+                cells.append("refused" if refused else "archived as an article")
+                right[name] += refused
+                continue
+            marks = (
+                reading is not None and reading.title == case.title,
+                reading is not None and _minute(reading.published) == case.published,
+                reading is not None and reading.html is not None and as_served(reading.html, page),
+            )
+            right[name] += all(marks)
+            cells.append(
+                " ".join(
+                    f"{label} {'ok' if mark else 'wrong'}"
+                    for label, mark in zip(("title", "date", "body"), marks, strict=True)
+                )
+            )
+        lines.append(f"| {case.folder} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| all right | " + " | ".join(f"{right[name]}/{len(PAGE_CASES)}" for name in extractors) + " |"
+    )
+    return "\n".join(lines)
 
 
 def squeezed(text: str) -> str:
@@ -306,6 +406,15 @@ EXTRACTORS: dict[str, Callable[[str, str], Reading]] = {
 }
 
 
+CASE_EXTRACTORS = (
+    "newsbot (site adapter, else generic)",
+    "newsbot generic",
+    "gne",
+    "trafilatura",
+    "newspaper4k",
+)
+
+
 def score(extractor: Callable[[str, str], Reading], pages: list[tuple[Case, str]]) -> Score:
     """Run one extractor over every page; an exception or refusal reads as nothing."""
     result = Score()
@@ -423,6 +532,9 @@ def main() -> None:
     print(table(scores, len(found)))
     print()
     print(adapter_table(pages))
+    if CASES.is_dir():
+        print()
+        print(case_table({name: EXTRACTORS[name] for name in scores if name in CASE_EXTRACTORS}))
     if args.pages:
         print()
         print(page_table(found, scores))

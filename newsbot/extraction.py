@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
 from newsbot import generic
 from newsbot.charset import decode_html
+from newsbot.dates import fetched_at
 from newsbot.items import Article
 from newsbot.monitors.coverage import count_page, coverage_site, found_fields, refused_fields
 from newsbot.sites import site_for_url
@@ -25,22 +27,30 @@ class Page:
     extracted: Extracted
 
 
-def extract_page(text: str, url: str) -> Page:
-    """Read one page with its site's module, else the generic extractor; raise ``NotAnArticle`` otherwise."""
+def extract_page(text: str, url: str, fetched: datetime | None = None) -> Page:
+    """Read one page with its site's module, else the generic extractor; raise ``NotAnArticle`` otherwise.
+
+    Relative times the page shows (``3小时前``) count back from ``fetched`` (aware), else from the clock."""
     site = site_for_url(url)
-    if site is None:
-        return Page(generic.site_name(url), generic.categories(url), generic.extract(text, url))
-    return Page(site.NAME, site.categories(url), site.extract(text, url))
+    with fetched_at(fetched):
+        if site is None:
+            return Page(generic.site_name(url), generic.categories(url), generic.extract(text, url))
+        return Page(site.NAME, site.categories(url), site.extract(text, url))
 
 
 def article_from_page(
-    text: str, url: str, fallback_published: datetime | None = None, stats: StatsCollector | None = None
+    text: str,
+    url: str,
+    fallback_published: datetime | None = None,
+    fetched: datetime | None = None,
+    stats: StatsCollector | None = None,
 ) -> Article:
-    """The article of one page (see ``extract_page``); ``fallback_published`` dates an undated page.
+    """The article of one page (see ``extract_page``); ``fallback_published`` dates an undated page, ``fetched``
+    is when it was fetched (relative times count back from it).
 
     With ``stats``, the page's field coverage is counted (``newsbot.monitors.coverage``), refused or not."""
     try:
-        page = extract_page(text, url)
+        page = extract_page(text, url, fetched)
     except NotAnArticle as refusal:
         if stats is not None:
             site = coverage_site(url)
@@ -63,9 +73,22 @@ def article_from_page(
     )
 
 
+def response_date(response: Response) -> datetime | None:
+    """When the server says it sent the response (its ``Date`` header, RFC 9110), or ``None``."""
+    header = response.headers.get("Date")
+    if not header:
+        return None
+    try:
+        moment = parsedate_to_datetime(header.decode("latin-1"))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def article_from_response(
     response: Response, fallback_published: datetime | None = None, stats: StatsCollector | None = None
 ) -> Article:
-    """Extract the article of a response, decoding its body with a checked charset (``stats``: see above)."""
+    """Extract the article of a response, decoding its body with a checked charset; relative times count
+    back from the response's ``Date``, else from the clock (``stats``: see ``article_from_page``)."""
     text = decode_html(response.body, getattr(response, "encoding", None))
-    return article_from_page(text, response.url, fallback_published, stats)
+    return article_from_page(text, response.url, fallback_published, response_date(response), stats)

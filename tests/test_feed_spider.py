@@ -79,8 +79,8 @@ def crawl(tmp_path: Path, entries: dict[str, dict], source: str = SOURCE.format(
         result = run_newsbot(
             "crawl",
             "local-finance",
-            "-o",
-            str(out),
+            "-s",
+            f"NEWSBOT_OUTPUT_DIR={out}",
             "-s",
             f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
             "-s",
@@ -222,3 +222,66 @@ def test_a_feed_that_fails_is_counted(tmp_path, status):
     assert run.stats["newsbot/failed/listing"] == 1
     assert f"feed failed: HTTP {status}" in run.log
     assert run.posts == {}
+
+
+def test_an_item_with_an_out_of_range_date_is_one_counted_refusal_and_the_rest_kept(tmp_path):
+    feed = rss(
+        [
+            rss_item(1, article_html(41)),
+            rss_item(2, article_html(42), date="Fri, 31 Dec 9999 23:59:59 -0800"),
+            rss_item(3, article_html(43)),
+        ]
+    )
+    run = crawl(tmp_path, {FEED_URL: {"body": feed, "headers": RSS_TYPE}})
+    assert run.returncode == 0, run.log
+    assert set(by_title(run)) == {"新闻1", "新闻3"}
+    assert run.stats["newsbot/failed/item"] == 1
+    assert run.stats["newsbot/failed/item/date_out_of_range"] == 1
+    assert run.stats["newsbot/failed"] == 1
+    assert run.stats["newsbot/listings"] == 1
+    assert f"skipped feed item {NEWS.format(n=2)}: date out of range" in run.log
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("<html><head><title>首页</title></head><body><h1>本站维护中</h1></body></html>", "text/html"),
+        ('{"items": [{"title": "新闻", "url": "https://news.example.com/1.html"}]}', "application/json"),
+        ("", "application/rss+xml"),
+    ],
+)
+def test_a_feed_url_that_serves_no_feed_is_a_counted_failed_listing(tmp_path, body, content_type):
+    run = crawl(tmp_path, {FEED_URL: {"body": body, "headers": {"Content-Type": content_type}}})
+    assert run.stats["newsbot/listings"] == 1
+    assert run.stats["newsbot/failed/listing"] == 1
+    assert "feed failed: " in run.log
+    assert "Traceback" not in run.log
+    assert run.posts == {}
+
+
+@pytest.mark.parametrize(
+    ("encoding", "declaration", "content_type"),
+    [
+        ("gbk", '<?xml version="1.0"?>', "text/xml; charset=gbk"),
+        ("gbk", '<?xml version="1.0" encoding="utf-8"?>', "application/rss+xml"),
+        ("gb2312", '<?xml version="1.0" encoding="gb2312"?>', "application/rss+xml"),
+        ("big5", '<?xml version="1.0" encoding="big5"?>', "text/xml; charset=utf-8"),
+        ("big5", '<?xml version="1.0"?>', "application/xml; charset=big5"),
+    ],
+)
+def test_feeds_in_chinese_encodings_read_whole(tmp_path, encoding, declaration, content_type):
+    title = "滬深兩市成交額突破萬億" if encoding == "big5" else "沪深两市成交额突破万亿"
+    paragraphs = "".join(f"<p>{title * 6}</p>" for _ in range(4))
+    feed = (
+        f'{declaration}<rss version="2.0"><channel><title>News</title><link>https://news.example.com/</link>'
+        f"<item><title>{title}</title><link>{NEWS.format(n=1)}</link>"
+        f"<description><![CDATA[{paragraphs}]]></description>"
+        "<pubDate>Fri, 10 May 2024 08:30:00 +0800</pubDate></item></channel></rss>"
+    )
+    path = tmp_path / "feed.xml"
+    path.write_bytes(
+        feed.encode(encoding, errors="strict") if encoding != "big5" else feed.encode("big5", "ignore")
+    )
+    run = crawl(tmp_path, {FEED_URL: {"file": str(path), "headers": {"Content-Type": content_type}}})
+    assert run.returncode == 0, run.log
+    assert set(by_title(run)) == {title}

@@ -2,7 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsbot.feeds import is_full_html, list_entries, parse_date, parse_feed
+from newsbot import feeds
+from newsbot.feeds import NotAFeed, RefusedItem, is_full_html, list_entries, parse_date, parse_feed
 
 FEED_URL = "http://127.0.0.1:8000/feeds/finance.xml"
 ARTICLE = "".join(
@@ -128,10 +129,43 @@ def test_truncated_feed_keeps_the_complete_entries():
     assert [entry.title for entry in feed.entries] == ["T0", "T1"]
 
 
-def test_not_a_feed_is_a_problem_without_entries():
-    feed = parse_feed(b"<html><body><p>Service unavailable</p></body></html>", FEED_URL)
-    assert feed.problem
-    assert feed.entries == []
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"  \n",
+        b"<html><body><p>Service unavailable</p></body></html>",
+        "<!DOCTYPE html><html><head><title>维护中</title></head><body><h1>系统维护</h1></body></html>".encode(),
+        b'{"items": [{"title": "a", "url": "http://example.com/a"}]}',
+        b"Service Unavailable",
+    ],
+)
+def test_a_document_that_is_not_a_feed_raises(body):
+    with pytest.raises(NotAFeed, match=r"not an RSS or Atom|empty"):
+        parse_feed(body, FEED_URL)
+
+
+def item(n: int, date: str) -> str:
+    return f"<item><title>T{n}</title><link>http://example.com/{n}</link><pubDate>{date}</pubDate></item>"
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "Fri, 31 Dec 9999 23:59:59 -0800",
+        "Sat, 01 Jan 0001 00:00:00 +0800",
+        "2150-01-01T00:00:00Z",
+        "1715-10-28",
+    ],
+)
+def test_an_item_with_an_out_of_range_date_is_refused_alone(date):
+    feed = parse_feed(
+        rss(item(1, "Fri, 10 May 2024 08:30:00 +0800") + item(2, date) + item(3, "2024-05-10 09:00")),
+        FEED_URL,
+    )
+    assert [entry.title for entry in feed.entries] == ["T1", "T3"]
+    [refusal] = feed.refused
+    assert (refusal.item, refusal.reason) == ("http://example.com/2", "date_out_of_range")
 
 
 def test_entries_without_a_link_are_counted():
@@ -170,7 +204,60 @@ def test_parse_date_refuses_what_it_cannot_read(raw):
 def test_parse_date_trusts_feedparser_for_zoned_forms_and_refuses_nonsense_years():
     parsed = datetime(2024, 5, 10, 0, 30).timetuple()
     assert parse_date("Friday 10 May 2024, 8.30am +0800", parsed) == datetime(2024, 5, 10, 0, 30, tzinfo=UTC)
-    assert parse_date("10/28/1715", datetime(1715, 10, 28).timetuple()) is None
+    with pytest.raises(RefusedItem, match="out of range"):
+        parse_date("10/28/1715", datetime(1715, 10, 28).timetuple())
+    with pytest.raises(RefusedItem, match="out of range"):
+        parse_date("Fri, 31 Dec 9999 23:59:59 -0800")
+
+
+SIMPLIFIED = ["沪深两市成交额突破万亿", "央行：保持流动性合理充裕", "财税改革的启示"]
+TRADITIONAL = ["滬深兩市成交額突破萬億", "央行：保持流動性合理充裕", "財稅改革的啟示"]
+
+
+def titles(encoding: str) -> list[str]:
+    return TRADITIONAL if encoding == "big5" else SIMPLIFIED
+
+
+def encoded_feed(encoding: str, declared: str | None) -> bytes:
+    declaration = f'<?xml version="1.0" encoding="{declared}"?>' if declared else '<?xml version="1.0"?>'
+    items = "".join(
+        f"<item><title>{title}</title><link>http://example.com/{n}</link>"
+        f"<description>{title}</description><pubDate>2024-05-10 08:30</pubDate></item>"
+        for n, title in enumerate(titles(encoding))
+    )
+    return f'{declaration}\n<rss version="2.0"><channel><title>News</title>{items}</channel></rss>'.encode(
+        encoding
+    )
+
+
+def _encoding_cases() -> list[tuple[str, str | None, str | None]]:
+    """(encoding, declared, HTTP charset): each named right, not at all, or wrongly; a Big5 feed needs Big5
+    named somewhere (GB18030 reads any Big5 bytes, wrongly, as any reader without a guess would)."""
+    cases = []
+    for encoding in ("gb2312", "gbk", "gb18030", "big5", "utf-8"):
+        names = (encoding, None, "utf-8" if encoding != "utf-8" else "gbk")
+        for declared in names:
+            for http in names:
+                if encoding != "big5" or "big5" in (declared, http):
+                    cases.append((encoding, declared, http))
+    return cases
+
+
+@pytest.mark.parametrize(("encoding", "declared", "http"), _encoding_cases())
+def test_feed_encodings_http_charset_first_then_declaration_then_utf8_and_gb18030(encoding, declared, http):
+    """RFC 7303: the HTTP charset, then the declaration; bytes that do not decode as named are tried as UTF-8,
+    then GB18030."""
+    feed = parse_feed(encoded_feed(encoding, declared), FEED_URL, http)
+    assert [entry.title for entry in feed.entries] == titles(encoding)
+    assert feed.problem is None
+
+
+def test_a_gb2312_feed_with_characters_only_gbk_has_reads_whole():
+    body = '<?xml version="1.0" encoding="gb2312"?><rss version="2.0"><channel><title>t</title><item><title>朱镕基与镕字</title><link>http://example.com/1</link></item></channel></rss>'.encode(
+        "gbk"
+    )
+    [entry] = parse_feed(body, FEED_URL).entries
+    assert entry.title == "朱镕基与镕字"
 
 
 @pytest.mark.parametrize(
@@ -198,3 +285,24 @@ def test_list_entries_match_the_pattern_once_each_in_order():
         ("http://example.com/detail/1", "一"),
     ]
     assert all(entry.published is None and entry.html is None for entry in entries)
+
+
+def test_an_item_that_fails_to_read_is_refused_alone(monkeypatch):
+    real = feeds.is_full_html
+
+    def fails_on_the_second(content: str) -> bool:
+        if "坏" in content:
+            raise ValueError("All strings must be XML compatible")
+        return real(content)
+
+    monkeypatch.setattr(feeds, "is_full_html", fails_on_the_second)
+    body = rss(
+        "".join(
+            f"<item><title>T{n}</title><link>http://example.com/{n}</link><description>{text}</description></item>"
+            for n, text in enumerate(["好", "坏", "好"])
+        )
+    )
+    feed = parse_feed(body, FEED_URL)
+    assert [entry.title for entry in feed.entries] == ["T0", "T2"]
+    [refusal] = feed.refused
+    assert (refusal.item, refusal.reason) == ("http://example.com/1", "unreadable")

@@ -12,10 +12,11 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from newsbot.body import inner_html
 from newsbot.extraction import article_from_response
-from newsbot.feeds import FeedEntry, list_entries, parse_feed
+from newsbot.feeds import FeedEntry, NotAFeed, list_entries, parse_feed
 from newsbot.items import Article
 from newsbot.sites.base import NotAnArticle
 from newsbot.sources.config import DEFAULT_RSSHUB_URL, Source, load_sources, source_from_table
@@ -85,6 +86,7 @@ class FeedSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.unseen = UnseenArticles(self.crawler)
+        self.crawler.stats.inc_value("newsbot/listings")
         yield scrapy.Request(self.source.url, callback=self.parse, errback=self.listing_failed)
 
     def parse(self, response: Response) -> Iterator[scrapy.Request | Article]:
@@ -95,7 +97,13 @@ class FeedSpider(scrapy.Spider):
                 return
             yield from self.entries_output(list_entries(response.text, response.url, self.source.links))
             return
-        feed = parse_feed(response.body, response.url)
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        try:
+            feed = parse_feed(response.body, response.url, http_content_type_encoding(content_type))
+        except NotAFeed as error:
+            self.crawler.stats.inc_value("newsbot/failed/listing")
+            logger.warning("feed failed: %s %s", error, response.url)
+            return
         if feed.problem:
             self.crawler.stats.inc_value("newsbot/feed/bozo")
             logger.warning(
@@ -107,6 +115,8 @@ class FeedSpider(scrapy.Spider):
         if feed.unlinked:
             self.crawler.stats.inc_value("newsbot/feed/no_link", feed.unlinked)
             logger.warning("%d entries without an http(s) link in %s", feed.unlinked, response.url)
+        for refusal in feed.refused:
+            self.refuse_item(refusal.reason, refusal.item, refusal.detail)
         self.crawler.stats.inc_value("newsbot/feed/entries", len(feed.entries))
         yield from self.entries_output(feed.entries)
 
@@ -198,6 +208,12 @@ class FeedSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"newsbot/failed/{reason}")
         self.crawler.stats.inc_value("newsbot/failed")
         logger.warning("skipped %s: %s (%s)", url, reason.replace("_", " "), detail)
+
+    def refuse_item(self, reason: str, item: str, detail: str) -> None:
+        """Count one feed item refused (``newsbot/failed/item/<reason>``) and say why in one line."""
+        for stat in ("newsbot/failed/item", f"newsbot/failed/item/{reason}", "newsbot/failed"):
+            self.crawler.stats.inc_value(stat)
+        logger.warning("skipped feed item %s: %s (%s)", item, reason.replace("_", " "), detail)
 
     def listing_failed(self, failure: Failure) -> None:
         self.crawler.stats.inc_value("newsbot/failed/listing")
