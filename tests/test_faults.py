@@ -96,7 +96,7 @@ def snapshot_entries(listed: list[Generated], pages: dict[str, dict] | None = No
 def crawl(address: str, output: Path, prelude: str = "", env: dict[str, str] | None = None) -> Run:
     """``newsbot crawl sina-finance`` of the china channel through the snapshot server at ``address``."""
     settings = {**PACE, "NEWSBOT_SNAPSHOT_ADDRESS": address, "LOG_LEVEL": "INFO"}
-    args = ["crawl", "sina-finance", "--channels", "china", "--max-pages", "3", "-o", str(output)]
+    args = ["crawl", "sina-finance", "--channels", "china", "--max-pages", "3", "-s", f"NEWSBOT_OUTPUT_DIR={output}"]
     args += [part for name, value in settings.items() for part in ("-s", f"{name}={value}")]
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     environment.pop("SCRAPY_SETTINGS_MODULE", None)

@@ -79,8 +79,8 @@ def crawl(tmp_path: Path, entries: dict[str, dict], source: str = SOURCE.format(
         result = run_newsbot(
             "crawl",
             "local-finance",
-            "-o",
-            str(out),
+            "-s",
+            f"NEWSBOT_OUTPUT_DIR={out}",
             "-s",
             f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
             "-s",

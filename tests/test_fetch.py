@@ -31,7 +31,7 @@ def test_fetch_seed_page_prints_the_seed(tmp_path):
 
 
 def test_fetch_writes_post_under_output_and_says_where(tmp_path):
-    result = newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), "-o", str(tmp_path))
+    result = newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path}")
     assert result.returncode == 0, result.stderr
     path = tmp_path / "sina" / "2022" / "01" / "ikyamrmz6500542.md"
     assert result.stdout.strip() == str(path)
@@ -42,13 +42,13 @@ def test_fetch_writes_post_under_output_and_says_where(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["ftp://finance.sina.com.cn/a.shtml"], "newsbot: error:"),
-        ([SEED_URL, "--html", "/nonexistent/page.html"], "newsbot: error: no such file"),
+        (["ftp://finance.sina.com.cn/a.shtml"], "newsbot fetch: error: not an http(s) URL"),
+        ([SEED_URL, "--html", "/nonexistent/page.html"], "newsbot fetch: error: no such file"),
     ],
 )
-def test_fetch_refusals_are_one_line_and_write_nothing(tmp_path, args, message):
-    result = newsbot("fetch", *args, "-o", str(tmp_path / "out"))
-    assert result.returncode == 1
+def test_fetch_usage_errors_are_one_line_and_write_nothing(tmp_path, args, message):
+    result = newsbot("fetch", *args, "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}")
+    assert result.returncode == 2
     assert result.stderr.strip().startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.md"))
@@ -57,7 +57,7 @@ def test_fetch_refusals_are_one_line_and_write_nothing(tmp_path, args, message):
 def test_fetch_saved_page_without_article_refuses(tmp_path):
     page = tmp_path / "list.html"
     page.write_text("<html><head><title>新浪财经</title></head><body><ul><li>x</li></ul></body></html>")
-    result = newsbot("fetch", SEED_URL, "--html", str(page), "-o", str(tmp_path / "out"))
+    result = newsbot("fetch", SEED_URL, "--html", str(page), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}")
     assert result.returncode == 1
     assert result.stderr.startswith("newsbot: error:")
     assert not list((tmp_path).rglob("*.md"))

@@ -23,8 +23,8 @@ def test_schedule_runs_twice_and_the_second_run_adds_nothing(tmp_path):
             "1s",
             "--runs",
             "2",
-            "-o",
-            str(out),
+            "-s",
+            f"NEWSBOT_OUTPUT_DIR={out}",
             "-s",
             f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
             "-s",
@@ -58,8 +58,8 @@ def test_schedule_takes_a_snapshot_folder(tmp_path):
         "2",
         "--snapshot",
         str(snapshot.folder),
-        "-o",
-        str(out),
+        "-s",
+        f"NEWSBOT_OUTPUT_DIR={out}",
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
