@@ -75,21 +75,24 @@ class RunResult:
 
 
 def relay(lines: Iterable[str], number: int) -> tuple[str, ...]:
-    """Log a child's output lines at their own level, as ``run N | LINE``; its last WARNING/ERROR lines.
+    """Log a child's output lines at their own level, as ``run N | LINE``; the first lines of its last
+    WARNING/ERROR records, else its last line (a usage error, a crash).
 
     A line without a level (a continuation, a traceback) takes the level of the line before.
     """
     child_logger = logging.getLogger(f"{__name__}.run")
     problems: deque[str] = deque(maxlen=LAST_PROBLEMS)
     level = logging.INFO
+    last = ""
     for raw in lines:
         line = raw.rstrip("\n")
         if match := _CHILD_LINE.match(line):
             level = _LEVELS.get(match[1], logging.CRITICAL)
+            if level >= logging.WARNING:
+                problems.append(line)
         child_logger.log(level, "run %d | %s", number, line)
-        if level >= logging.WARNING:
-            problems.append(line)
-    return tuple(problems)
+        last = line.strip() or last
+    return tuple(problems) or ((last,) if last else ())
 
 
 def run_crawl(crawl_args: list[str], number: int = 0) -> RunResult:

@@ -34,9 +34,9 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
-def newsbot(*args: str) -> subprocess.CompletedProcess:
+def newsbot(*args: str, exit_status: int = 0) -> subprocess.CompletedProcess:
     done = run_newsbot(*args, *QUIET)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == exit_status, done.stderr
     return done
 
 
@@ -87,12 +87,12 @@ def an_article_url(warc: Path) -> str:
     return next(ref.url for refs in run.responses.values() for ref in refs if "/doc-" in ref.url)
 
 
-def test_a_request_the_recording_lacks_is_counted_and_logged_not_fatal(tmp_path):
+def test_a_request_the_recording_lacks_is_counted_and_logged_and_fails_the_replay(tmp_path):
     url = an_article_url(FIXTURE)
     cut = tmp_path / "cut.warc.gz"
     without(FIXTURE, cut, url)
     newsbot("replay", str(FIXTURE), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'whole'}")
-    done = newsbot("replay", str(cut), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'cut'}")
+    done = newsbot("replay", str(cut), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'cut'}", exit_status=1)
     assert "missing=1" in done.stdout
     assert f"not in the recording: {url}" in done.stderr
     whole, partial = tree(tmp_path / "whole"), tree(tmp_path / "cut")
@@ -134,7 +134,7 @@ def test_a_recording_crawl_killed_mid_run_leaves_a_warc_that_replays(tmp_path):
         crawl.wait()
     (run,) = read_runs([str(warc)])
     assert len(run.responses) == len(expected.responses) - 1
-    done = newsbot("replay", str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'B'}")
+    done = newsbot("replay", str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'B'}", exit_status=1)
     assert "missing=1" in done.stdout
     newsbot("replay", str(FIXTURE), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'whole'}")
     whole, replayed, killed = tree(tmp_path / "whole"), tree(tmp_path / "B"), tree(tmp_path / "A")
@@ -146,7 +146,8 @@ def test_a_recording_crawl_killed_mid_run_leaves_a_warc_that_replays(tmp_path):
 @needs_shared
 def test_a_fetch_recording_without_its_arguments_replays_through_the_warc_spider(tmp_path):
     warc = tmp_path / "fetch.warc.gz"
-    newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), "--record", str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'A'}")
+    archive = ("-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'A'}")
+    newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), "--record", str(warc), *archive)
     done = newsbot("replay", str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'B'}")
     if "does not record the article spider's url" in done.stderr:
         assert "new=1 " in done.stdout

@@ -2,7 +2,8 @@
 
 Prints the post's path (exit status 0); an article the archive holds already prints ``already archived: PATH``
 and a copy of another article ``duplicate of KEY: PATH`` (both exit status 0); a failure is one line and
-exit status 1; a bad URL or option one line and exit status 2.
+exit status 1; a bad URL or option one line and exit status 2. robots.txt is obeyed, but for a saved page
+(``--html``), which needs no request.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
@@ -35,11 +36,6 @@ def url_problem(url: str, length_limit: int) -> str | None:
 
 class Command(CrawlingCommand):
     requires_project = False
-    default_settings: ClassVar[dict[str, Any]] = {
-        "LOG_LEVEL": "ERROR",
-        "ROBOTSTXT_OBEY": False,
-        "AUTOTHROTTLE_ENABLED": False,
-    }
 
     def syntax(self) -> str:
         return "[options] <url>"
@@ -67,6 +63,8 @@ class Command(CrawlingCommand):
             raise UsageError(problem)
         if opts.html and not Path(opts.html).is_file():
             raise UsageError(f"no such file: {opts.html}")
+        if opts.html:
+            self.settings.set("ROBOTSTXT_OBEY", False, priority="cmdline")
         if opts.record:
             self.settings.set("NEWSBOT_RECORD_FILE", opts.record, priority="cmdline")
 
