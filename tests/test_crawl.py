@@ -2,17 +2,23 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
+import frontmatter
 import pytest
 
+from newsbot.fingerprint import body_text, simhash
+from newsbot.items import Article
+from newsbot.post import http_date
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, MANIFEST, SnapshotServer
 from newsbot.sources.sina_finance import channel_by_key
 from newsbot.validate import validate_tree
 from tests.conftest import SEED_POST, SEED_URL, SHARED, needs_shared
-from tests.servers import run_newsbot, serve
+from tests.servers import ROOT, run_newsbot, serve
 
 BUNDLED = json.loads((BUNDLED_SNAPSHOT / MANIFEST).read_text(encoding="utf-8"))
 ARTICLES = sorted(url for url, entry in BUNDLED.items() if entry.get("file", "").startswith("pages/"))
@@ -300,3 +306,33 @@ def test_a_missing_snapshot_folder_is_a_one_line_error(tmp_path):
     assert done.returncode == 1
     assert f"newsbot: error: no snapshot at {tmp_path / 'nowhere'}" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_o_and_big_o_are_scrapy_feed_exports_of_the_stored_articles(tmp_path):
+    out, items = tmp_path / "archive", tmp_path / "items.jsonl"
+    first = run_newsbot("crawl", "sina-finance", "--snapshot", "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-O", str(items))
+    assert first.returncode == 0, first.stderr[-3000:]
+    exported = [json.loads(line) for line in items.read_text(encoding="utf-8").splitlines()]
+    written = posts(out)
+    assert sorted(item["path"] for item in exported) == sorted(written) and len(exported) == len(ARTICLES)
+    for item in exported:
+        assert set(item) == set(Article.fields)
+        assert re.fullmatch(r"[0-9a-f]{16}", item["simhash"])
+        assert int(item["simhash"], 16) == simhash(body_text(item["body_html"]))
+        published = datetime.fromisoformat(item["published"])
+        assert published.utcoffset() is not None
+        post = frontmatter.loads(written[item["path"]].decode("utf-8"))
+        assert post["date"] == http_date(published)
+        assert item["status"] == "new"
+    again = run_newsbot("crawl", "sina-finance", "--snapshot", "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-o", str(items))
+    assert again.returncode == 0
+    assert len(items.read_text(encoding="utf-8").splitlines()) == len(exported)
+    over = run_newsbot("crawl", "sina-finance", "--snapshot", "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-O", str(items))
+    assert over.returncode == 0
+    assert items.read_text(encoding="utf-8") == ""
+
+
+def test_the_readme_lists_every_field_of_the_item():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The item", 1)[1].split("\n## ", 1)[0]
+    assert {name for name in re.findall(r"^\| `(\w+)` \|", section, re.M)} == set(Article.fields)
