@@ -72,16 +72,16 @@ class Command(CrawlingCommand):
         url = args[0]
         if opts.stdout:
             with tempfile.TemporaryDirectory(prefix="newsbot-") as scratch:
-                path = self._fetch(url, opts.html, Path(scratch))
+                path = self._fetch(url, opts, Path(scratch))
                 if path is not None:
                     sys.stdout.write(path.read_text(encoding="utf-8"))
             return None
-        path = self._fetch(url, opts.html, Path(self.settings["NEWSBOT_OUTPUT_DIR"]))
+        path = self._fetch(url, opts, Path(self.settings["NEWSBOT_OUTPUT_DIR"]))
         if path is not None:
             print(path)
         return None
 
-    def _fetch(self, url: str, html_file: str | None, output_dir: Path) -> Path | None:
+    def _fetch(self, url: str, opts: argparse.Namespace, output_dir: Path) -> Path | None:
         """Fetch ``url`` into ``output_dir``: the stored post's path, else ``None`` after saying why."""
         self.settings.set("NEWSBOT_OUTPUT_DIR", str(output_dir), priority="cmdline")
         stored: list[dict] = []
@@ -94,7 +94,7 @@ class Command(CrawlingCommand):
             signal=signals.item_dropped,
             weak=False,
         )
-        self.crawler_process.crawl(crawler, url=url, html_file=html_file)
+        self.crawler_process.crawl(crawler, **opts.spargs, url=url, html_file=opts.html)
         self.crawler_process.start()
         outcome = self.finish([crawler])
         if stored:
