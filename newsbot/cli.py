@@ -37,10 +37,11 @@ class NewsbotArgumentParser(ScrapyArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see: {self.prog} -h)\n")
 
 
-def usage_error(command: str, error: UsageError) -> NoReturn:
-    """Leave with ``newsbot CMD: error: MESSAGE`` and exit status 2."""
-    message = str(error).strip() or "bad usage"
-    print(f"{PROG} {command}: error: {message} (see: {PROG} {command} -h)", file=sys.stderr)
+def usage_error(parser: NewsbotArgumentParser, error: UsageError) -> NoReturn:
+    """Leave with ``newsbot CMD: error: MESSAGE`` (the command's help for a ``UsageError`` without one), status 2."""
+    if message := str(error).strip():
+        parser.error(message)
+    parser.print_help(sys.stderr)
     sys.exit(EXIT_USAGE)
 
 
@@ -94,7 +95,7 @@ def execute(argv: list[str]) -> NoReturn:
     try:
         command.process_options(args, opts)
     except UsageError as error:
-        usage_error(name, error)
+        usage_error(parser, error)
     if command.requires_crawler_process:
         if (
             settings["TWISTED_REACTOR"] == _asyncio_reactor_path
@@ -106,7 +107,7 @@ def execute(argv: list[str]) -> NoReturn:
     try:
         _run_command(command, args, opts)
     except UsageError as error:
-        usage_error(name, error)
+        usage_error(parser, error)
     sys.exit(command.exitcode)
 
 

@@ -73,7 +73,7 @@ class Command(CrawlingCommand):
         Raises ``UsageError`` for no or several names, an unknown name, or arguments a spider refuses.
         """
         if opts.all == bool(args) or len(args) > 1:
-            raise UsageError("give one source name (see: newsbot sources), or --all")
+            raise UsageError("give one source name, or --all (newsbot sources lists them)")
         try:
             sources = load_sources(self.settings)
         except SourcesError as error:

@@ -45,19 +45,15 @@ class Command(NewsbotCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "[<dir> | --archive DIR]"
+        return "<dir>"
 
     def short_desc(self) -> str:
         return "Rebuild an output folder's index from its posts"
 
-    def add_options(self, parser: argparse.ArgumentParser) -> None:
-        super().add_options(parser)
-        self.add_archive_option(parser)
-
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) > 1:
+        if len(args) != 1:
             raise UsageError("give one output folder")
-        root = self.archive_folder(opts, args)
+        root = Path(args[0])
         if not root.is_dir():
             return self.fail(f"no such folder: {root}")
         skipped: list[str] = []
