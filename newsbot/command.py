@@ -20,6 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
 from newsbot.extensions.progress import Progress, crawler_outcome, log_summary, total_summary
+from newsbot.extensions.progress import logger as progress_logger
 from newsbot.outcome import DEFAULT_MAX_FAILURE_SHARE, EXIT_FAILED, Outcome
 
 ARCHIVE_SETTING = "NEWSBOT_OUTPUT_DIR"
@@ -125,19 +126,25 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
         return self.settings.getfloat("NEWSBOT_MAX_FAILURE_SHARE", DEFAULT_MAX_FAILURE_SHARE)
 
     def finish(self, crawlers: Sequence[Crawler], extra: Outcome | None = None) -> Outcome:
-        """Set the exit status from the crawlers' outcomes (and ``extra``), logging a total for several.
-
-        Returns the worst outcome, the first failed one.
-        """
+        """Set the exit status from the crawlers' outcomes and ``extra`` (a failure the stats do not show, which
+        is logged after the summaries), logging a total for several crawlers; returns the first failed outcome."""
         share = self.max_failure_share()
         outcomes = [crawler_outcome(crawler, share) for crawler in crawlers]
-        if extra is not None:
-            outcomes.append(extra)
-        if self.crawler_process.bootstrap_failed and all(outcome.ok for outcome in outcomes):
+        if self.crawler_process.bootstrap_failed:
             outcomes.append(Outcome(EXIT_FAILED, "a crawl did not start"))
         summaries = [one for crawler in crawlers if (one := crawler_summary(crawler)) is not None]
         if len(summaries) > 1:
             log_summary(total_summary(summaries))
-        worst = next((outcome for outcome in outcomes if not outcome.ok), outcomes[0] if outcomes else None)
-        self.exitcode = max((outcome.exit_status for outcome in outcomes), default=EXIT_FAILED)
-        return worst or Outcome(EXIT_FAILED, "nothing ran")
+        if extra is not None:
+            outcomes.append(extra)
+            if not extra.ok:
+                progress_logger.error(extra.headline(self.command_name()))
+        worst = next((outcome for outcome in outcomes if not outcome.ok), None) or (
+            outcomes[0] if outcomes else Outcome(EXIT_FAILED, "nothing ran")
+        )
+        self.exitcode = worst.exit_status
+        return worst
+
+    def command_name(self) -> str:
+        """The command's name, as ``newsbot NAME`` runs it."""
+        return type(self).__module__.rsplit(".", 1)[-1]
