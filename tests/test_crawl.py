@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -336,3 +337,16 @@ def test_the_readme_lists_every_field_of_the_item():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## The item", 1)[1].split("\n## ", 1)[0]
     assert {name for name in re.findall(r"^\| `(\w+)` \|", section, re.M)} == set(Article.fields)
+
+
+def test_scrapy_crawl_o_in_the_project_exports_items_and_does_not_make_a_folder(tmp_path):
+    out, items = tmp_path / "archive", tmp_path / "items.jsonl"
+    environment = {name: value for name, value in os.environ.items() if name != "SCRAPY_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "sina-finance", "--snapshot", "-s", f"NEWSBOT_OUTPUT_DIR={out}",
+         "-o", str(items)],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert items.is_file()
+    assert len(items.read_text(encoding="utf-8").splitlines()) == len(posts(out)) == len(ARTICLES)
