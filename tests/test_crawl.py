@@ -346,7 +346,7 @@ def test_scrapy_crawl_o_in_the_project_exports_items_and_does_not_make_a_folder(
         [sys.executable, "-m", "scrapy", "crawl", "sina-finance", "--snapshot", "-s", f"NEWSBOT_OUTPUT_DIR={out}",
          "-o", str(items)],
         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert items.is_file()
     assert len(items.read_text(encoding="utf-8").splitlines()) == len(posts(out)) == len(ARTICLES)

@@ -88,14 +88,14 @@ def test_every_article_failing_exits_1_and_a_healthy_rerun_exits_0(tmp_path):
         down = run_newsbot(
             "crawl", "sina-finance", "--channels", "china", "--archive", str(out),
             "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}", *PACE,
-        )  # fmt: skip
+        )
     assert down.returncode == 1
     assert "sina-finance: FAILED: nothing archived, 2 failed" in down.stderr
     with serve({**entries, A: page(A), B: page(B)}, tmp_path / "up") as server:
         up = run_newsbot(
             "crawl", "sina-finance", "--channels", "china", "--archive", str(out),
             "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}", *PACE,
-        )  # fmt: skip
+        )
     assert up.returncode == 0, up.stderr[-3000:]
     assert summary_block(up.stderr)[0].endswith("INFO: sina-finance: ok: 2 new, 0 updated")
 
@@ -109,7 +109,7 @@ def crawl_all(tmp_path: Path, entries: dict, *args: str) -> tuple[subprocess.Com
             "crawl", "--all", "--archive", str(tmp_path / "out"),
             "-s", f"NEWSBOT_SOURCES_FILE={sources}", "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
             "-s", f"NEWSBOT_SUMMARY_FILE={summary}", *PACE, *args,
-        )  # fmt: skip
+        )
     return done, json.loads(summary.read_text(encoding="utf-8"))
 
 
@@ -145,7 +145,7 @@ def test_the_summary_goes_through_logging(tmp_path):
             return run_newsbot(
                 "crawl", "sina-finance", "--channels", "china", "--archive", str(tmp_path / out / "archive"),
                 "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}", *PACE, *args,
-            )  # fmt: skip
+            )
 
     silent = crawl("nolog", "--nolog")
     assert (silent.returncode, silent.stderr) == (0, "")
@@ -172,7 +172,7 @@ def test_on_a_terminal_the_live_line_never_shares_a_line_with_a_log_record_and_t
              "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}", "-s", "NEWSBOT_PROGRESS_INTERVAL=0.05", *PACE],
             cwd=ROOT, stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal,
             env={k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"},
-        )  # fmt: skip
+        )
         os.close(terminal)
         chunks = []
         while True:
@@ -203,7 +203,7 @@ def test_schedule_logs_a_failed_run_at_error_with_the_childs_errors_and_exits_1(
         "schedule", "sina-finance", "--every", "1s", "--jitter", "0", "--runs", "2",
         "--snapshot", str(snapshot.folder), "--archive", str(tmp_path / "out"),
         "-s", "RETRY_TIMES=0", "-L", "WARNING", timeout=300,
-    )  # fmt: skip
+    )
     assert done.returncode == 1, done.stderr[-3000:]
     failures = re.findall(r"\[newsbot\.schedule\] ERROR: (run \d: FAILED \(exit 1\) after [\d.]+s: .*)", done.stderr)
     assert len(failures) == 2
@@ -219,7 +219,7 @@ def test_schedule_exits_0_when_its_last_run_did_its_job(tmp_path):
             "schedule", "sina-finance", "--every", "1s", "--jitter", "0", "--runs", "2",
             "--archive", str(tmp_path / "out"), "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}", *PACE,
             timeout=300,
-        )  # fmt: skip
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     assert re.search(r"\[newsbot\.schedule\] ERROR: run 1: FAILED \(exit 1\).*: sina-finance: FAILED: ", done.stderr)
     assert re.search(r"\[newsbot\.schedule\] INFO: run 2: new=1 ", done.stderr)
