@@ -29,7 +29,7 @@ bench: $(BIN)/newsbot
 
 fixtures: $(BIN)/newsbot
 	scratch=$$(mktemp -d) && $(BIN)/newsbot crawl sina-finance --snapshot -s LOG_LEVEL=WARNING \
-		--record $$scratch/sina-finance.warc.gz -s NEWSBOT_OUTPUT_DIR=$$scratch/out \
+		--record $$scratch/sina-finance.warc.gz --archive $$scratch/out \
 		&& mkdir -p tests/fixtures && mv $$scratch/sina-finance.warc.gz tests/fixtures/; \
 		status=$$?; rm -rf $$scratch; exit $$status
 

@@ -27,7 +27,7 @@ def timed(args: list[str], out: Path, summary: Path) -> tuple[float, float, int]
     """Run one newsbot command: wall seconds, crawl seconds, posts written."""
     started = time.perf_counter()
     subprocess.run(
-        [*NEWSBOT, *args, "-o", str(out), "-s", f"NEWSBOT_SUMMARY_FILE={summary}", "-s", "LOG_LEVEL=ERROR"],
+        [*NEWSBOT, *args, "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-s", f"NEWSBOT_SUMMARY_FILE={summary}", "-s", "LOG_LEVEL=ERROR"],
         check=True,
         capture_output=True,
     )

@@ -1,22 +1,157 @@
-"""The base of newsbot's commands: a failure is one ``newsbot: error: ...`` line and exit status 1."""
+"""The bases of newsbot's commands: one-line errors, the ``--archive DIR`` option, and exit status from stats.
+
+A failure is one ``newsbot: error: ...`` line and exit status 1; a usage error (``UsageError``) is one line and
+exit status 2. Commands that run crawls take Scrapy's ``-a``, ``-o FILE`` and ``-O FILE`` (feed exports of the
+items) and exit with the worst ``run_outcome`` of their crawlers.
+"""
 
 from __future__ import annotations
 
+import argparse
 import logging
+import re
 import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-from scrapy.commands import ScrapyCommand
+from scrapy import Spider
+from scrapy.commands import BaseRunSpiderCommand, ScrapyCommand
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+
+from newsbot.extensions.progress import Progress, crawler_outcome, log_summary, total_summary
+from newsbot.extensions.progress import logger as progress_logger
+from newsbot.outcome import DEFAULT_MAX_FAILURE_SHARE, EXIT_FAILED, Outcome
+
+ARCHIVE_SETTING = "NEWSBOT_OUTPUT_DIR"
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def archive_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be an archive folder (it or a parent is a file), else ``None``."""
+    for path in (folder, *folder.parents):
+        if path.exists():
+            if not path.is_dir():
+                named = "is a file" if path == folder else f"is inside {path}, a file"
+                return f"the archive folder {folder} {named}, not a folder"
+            return None
+    return None
+
+
+def crawler_summary(crawler: Crawler) -> dict[str, Any] | None:
+    """The summary the ``Progress`` extension made of a crawler's run, ``None`` without one."""
+    try:
+        extension = crawler.get_extension(Progress)
+    except RuntimeError:
+        return None
+    return extension.summary if extension is not None else None
+
+
+def spider_argument_problem(spidercls: type[Spider], arguments: dict[str, Any]) -> str | None:
+    """What a spider says of ``arguments`` when built with them (a missing or bad one), else ``None``.
+
+    Spiders check their arguments in ``__init__``, which needs no crawler (Scrapy's convention).
+    """
+    try:
+        spidercls(**arguments)
+    except TypeError as error:
+        missing = re.findall(r"'(\w+)'", str(error))
+        if "required" in str(error) and missing:
+            return f"the {spidercls.name} spider needs " + " and ".join(f"-a {name}=VALUE" for name in missing)
+        return f"the {spidercls.name} spider: {error}"
+    except (KeyError, ValueError) as error:
+        return str(error.args[0] if error.args else error)
+    return None
 
 logger = logging.getLogger(__name__)
 
 
 class NewsbotCommand(ScrapyCommand):
-    """A command that ends with a one-line ``newsbot: error: ...`` and exit status 1 when it fails, also
-    logged as an ERROR when the log goes to a file (``LOG_FILE``, ``--logfile``, a Scrapyd job)."""
+    """A newsbot command: ``fail`` ends it with a one-line ``newsbot: error: ...`` and exit status 1, also logged
+    as an ERROR when the log goes to a file (``LOG_FILE``, ``--logfile``, a Scrapyd job)."""
 
     def fail(self, message: str) -> None:
         print(f"newsbot: error: {message}", file=sys.stderr)
         if self.settings.get("LOG_FILE") and logging.root.handlers:
             # Where the log goes to a file (a Scrapyd job's log), the reason a run never started belongs there.
             logger.error(message)
-        self.exitcode = 1
+        self.exitcode = EXIT_FAILED
+
+    def add_archive_option(self, parser: argparse.ArgumentParser) -> None:
+        """``--archive DIR``, the archive folder, in every command that reads or writes one."""
+        parser.add_argument(
+            "--archive",
+            metavar="DIR",
+            help=f"the archive folder (default: the {ARCHIVE_SETTING} setting, 'output')",
+        )
+
+    def archive_folder(self, opts: argparse.Namespace, positional: Sequence[str] = ()) -> Path:
+        """The archive folder from ``--archive``, a positional folder or the setting, which it also sets.
+
+        Raises ``UsageError`` if two folders are given or the folder is a file.
+        """
+        given = {*positional, *([opts.archive] if opts.archive else [])}
+        if len(given) > 1:
+            raise UsageError(f"give one archive folder, not {' and '.join(sorted(given))}")
+        if given:
+            self.settings.set(ARCHIVE_SETTING, given.pop(), priority="cmdline")
+        folder = Path(self.settings[ARCHIVE_SETTING])
+        if problem := archive_problem(folder):
+            raise UsageError(problem)
+        return folder
+
+
+class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
+    """A command that runs crawls: ``-a NAME=VALUE``, ``-o``/``-O FILE`` feed exports, ``--archive DIR``."""
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        self.add_archive_option(parser)
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        for feed in [*(opts.output or []), *(opts.overwrite_output or [])]:
+            if Path(feed).is_dir():
+                raise UsageError(
+                    f"-o/-O FILE is a feed export of the items, as in Scrapy, and {feed} is a folder; "
+                    "give the archive folder with --archive DIR"
+                )
+        super().process_options(args, opts)
+        self.archive_folder(opts)
+
+    def max_failure_share(self) -> float:
+        return self.settings.getfloat("NEWSBOT_MAX_FAILURE_SHARE", DEFAULT_MAX_FAILURE_SHARE)
+
+    def finish(self, crawlers: Sequence[Crawler], extra: Outcome | None = None) -> Outcome:
+        """Set the exit status from the crawlers' outcomes and ``extra`` (a failure the stats do not show, which
+        is logged after the summaries), logging a total for several crawlers; returns the first failed outcome."""
+        share = self.max_failure_share()
+        outcomes = [crawler_outcome(crawler, share) for crawler in crawlers]
+        if self.crawler_process.bootstrap_failed:
+            outcomes.append(Outcome(EXIT_FAILED, "a crawl did not start"))
+        summaries = [one for crawler in crawlers if (one := crawler_summary(crawler)) is not None]
+        if len(summaries) > 1:
+            log_summary(total_summary(summaries))
+        if extra is not None:
+            outcomes.append(extra)
+            if not extra.ok:
+                progress_logger.error(extra.headline(self.command_name()))
+        worst = next((outcome for outcome in outcomes if not outcome.ok), None) or (
+            outcomes[0] if outcomes else Outcome(EXIT_FAILED, "nothing ran")
+        )
+        self.exitcode = worst.exit_status
+        return worst
+
+    def command_name(self) -> str:
+        """The command's name, as ``newsbot NAME`` runs it."""
+        return type(self).__module__.rsplit(".", 1)[-1]

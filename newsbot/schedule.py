@@ -11,7 +11,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,38 +37,77 @@ def next_delay(interval: float, jitter: float, elapsed: float, rng: random.Rando
     return max(0.0, interval + rng.uniform(-spread, spread) - elapsed)
 
 
+CHILD_LOG_FORMAT = "%(levelname)s [%(name)s] %(message)s"
+_CHILD_LINE = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) \[")
+_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING, "ERROR": logging.ERROR}
+LAST_PROBLEMS = 10
+RUN_LINE_COUNTS = ("new", "updated", "skipped", "duplicates", "failed", "given up")
+
+
 @dataclass(frozen=True, slots=True)
 class RunResult:
-    """How one scheduled crawl ended."""
+    """How one scheduled crawl ended: exit status, seconds, its summary file (total at the top level, as
+    ``newsbot.extensions.progress`` writes it) and its last WARNING/ERROR lines."""
 
     exit_code: int
     seconds: float
     summary: dict
+    problems: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.exit_code == 0 and bool(self.summary)
 
+    @property
+    def reason(self) -> str:
+        """Why the run failed: its summary's headline, else its last error line."""
+        if self.summary.get("headline") and self.summary.get("exit_status"):
+            return self.summary["headline"]
+        if self.problems:
+            return self.problems[-1]
+        return "it wrote no summary" if self.exit_code == 0 else "no summary, no error logged"
+
     def line(self, number: int) -> str:
         if not self.ok:
-            return f"run {number}: failed (exit {self.exit_code}) after {self.seconds:.1f}s"
-        counts = " ".join(
-            f"{name}={self.summary.get(name, 0)}"
-            for name in ("new", "updated", "skipped", "duplicates", "failed")
-        )
+            return f"run {number}: FAILED (exit {self.exit_code}) after {self.seconds:.1f}s: {self.reason}"
+        counts = " ".join(f"{name.replace(' ', '_')}={self.summary.get(name, 0)}" for name in RUN_LINE_COUNTS)
         return f"run {number}: {counts} in {self.seconds:.1f}s"
 
 
-def run_crawl(crawl_args: list[str]) -> RunResult:
-    """Run ``newsbot crawl ARGS`` in a child process and read its summary."""
+def relay(lines: Iterable[str], number: int) -> tuple[str, ...]:
+    """Log a child's output lines at their own level, as ``run N | LINE``; the first lines of its last
+    WARNING/ERROR records, else its last line (a usage error, a crash).
+
+    A line without a level (a continuation, a traceback) takes the level of the line before.
+    """
+    child_logger = logging.getLogger(f"{__name__}.run")
+    problems: deque[str] = deque(maxlen=LAST_PROBLEMS)
+    level = logging.INFO
+    last = ""
+    for raw in lines:
+        line = raw.rstrip("\n")
+        if match := _CHILD_LINE.match(line):
+            level = _LEVELS.get(match[1], logging.CRITICAL)
+            if level >= logging.WARNING:
+                problems.append(line)
+        child_logger.log(level, "run %d | %s", number, line)
+        last = line.strip() or last
+    return tuple(problems) or ((last,) if last else ())
+
+
+def run_crawl(crawl_args: list[str], number: int = 0) -> RunResult:
+    """Run ``newsbot crawl ARGS`` in a child process, relaying its output to the log, and read its summary."""
     with tempfile.TemporaryDirectory(prefix="newsbot-run-") as scratch:
         summary_file = Path(scratch) / "summary.json"
         command = [sys.executable, "-c", "from newsbot.cli import main; main()", "crawl", *crawl_args]
-        command += ["-s", f"NEWSBOT_SUMMARY_FILE={summary_file}"]
+        command += ["-s", f"NEWSBOT_SUMMARY_FILE={summary_file}", "-s", f"LOG_FORMAT={CHILD_LOG_FORMAT}"]
         started = time.monotonic()
-        exit_code = subprocess.call(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        ) as child:
+            problems = relay(child.stdout, number)
         summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.exists() else {}
-        return RunResult(exit_code, time.monotonic() - started, summary)
+        return RunResult(child.returncode, time.monotonic() - started, summary, problems)
 
 
 @contextmanager
@@ -83,20 +123,26 @@ def exclusive(lock_path: Path) -> Iterator[None]:
 
 
 def schedule(
-    run: Callable[[], RunResult],
+    run: Callable[[int], RunResult],
     interval: float,
     jitter: float = 0.1,
     runs: int | None = None,
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
 ) -> list[RunResult]:
-    """Run ``run`` every ``interval`` seconds, one at a time, ``runs`` times (forever if ``None``)."""
+    """Run ``run(N)`` every ``interval`` seconds, one at a time, ``runs`` times (forever if ``None``).
+
+    Each run is logged in one line, at INFO, or at ERROR with its reason and last error lines when it failed.
+    """
     rng = rng or random.Random()
     results: list[RunResult] = []
     while runs is None or len(results) < runs:
-        result = run()
+        result = run(len(results) + 1)
         results.append(result)
-        logger.info(result.line(len(results)))
+        if result.ok:
+            logger.info(result.line(len(results)))
+        else:
+            logger.error("\n".join([result.line(len(results)), *(f"  {line}" for line in result.problems)]))
         if runs is not None and len(results) >= runs:
             break
         sleep(next_delay(interval, jitter, result.seconds, rng))

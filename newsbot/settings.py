@@ -56,6 +56,8 @@ ITEM_PIPELINES = {
 }
 
 NEWSBOT_OUTPUT_DIR = "output"
+# A run with failures above this share of the articles and listings it tried exits 1 (newsbot.outcome).
+NEWSBOT_MAX_FAILURE_SHARE = 0.25
 # Chosen by bench/near_duplicates.py: recall 0.93 at precision 1.0; different articles were 16+ bits apart.
 NEWSBOT_NEAR_DUPLICATE_DISTANCE = 6
 NEWSBOT_PLACEHOLDER_IMAGE = "https://picsum.photos/400/300?random={n}"

@@ -2,17 +2,24 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
+from datetime import datetime
 from pathlib import Path
 
+import frontmatter
 import pytest
 
+from newsbot.fingerprint import body_text, simhash
+from newsbot.items import Article
+from newsbot.post import http_date
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, MANIFEST, SnapshotServer
 from newsbot.sources.sina_finance import channel_by_key
 from newsbot.validate import validate_tree
 from tests.conftest import SEED_POST, SEED_URL, SHARED, needs_shared
-from tests.servers import run_newsbot, serve
+from tests.servers import ROOT, run_newsbot, serve
 
 BUNDLED = json.loads((BUNDLED_SNAPSHOT / MANIFEST).read_text(encoding="utf-8"))
 ARTICLES = sorted(url for url, entry in BUNDLED.items() if entry.get("file", "").startswith("pages/"))
@@ -40,14 +47,16 @@ def roll(*urls: str) -> dict:
     return {"body": body, "headers": {"Content-Type": "application/json; charset=utf-8"}}
 
 
-def crawl(server: SnapshotServer, out: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
-    """Crawl through ``server`` into ``out``; the finished process and its summary file."""
+def crawl(
+    server: SnapshotServer, out: Path, *args: str, exit_status: int = 0
+) -> tuple[subprocess.CompletedProcess, dict]:
+    """Crawl through ``server`` into ``out``, expecting ``exit_status``; the finished process and its summary."""
     summary = out.parent / f"{out.name}-summary.json"
     done = run_newsbot(
         "crawl",
         "sina-finance",
-        "-o",
-        str(out),
+        "-s",
+        f"NEWSBOT_OUTPUT_DIR={out}",
         "-s",
         f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
         "-s",
@@ -58,7 +67,7 @@ def crawl(server: SnapshotServer, out: Path, *args: str) -> tuple[subprocess.Com
         f"NEWSBOT_SUMMARY_FILE={summary}",
         *args,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == exit_status, done.stderr[-3000:]
     return done, json.loads(summary.read_text(encoding="utf-8"))
 
 
@@ -76,18 +85,18 @@ def posts(out: Path) -> dict[str, bytes]:
 
 def test_bundled_snapshot_crawl_writes_one_valid_post_per_article(tmp_path):
     out = tmp_path / "archive"
-    first = run_newsbot("crawl", "sina-finance", "--snapshot", "-o", str(out))
+    first = run_newsbot("crawl", "sina-finance", "--snapshot", "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     assert first.returncode == 0, first.stderr[-3000:]
     written = posts(out)
-    assert len(written) == len(ARTICLES) >= 25 and SEED_URL in ARTICLES
+    assert len(written) == len(ARTICLES) > 0 and SEED_URL in ARTICLES
     assert {Path(path).stem for path in written} == {url.rsplit("-", 1)[-1].split(".")[0] for url in ARTICLES}
-    assert "archive updated" in first.stderr
+    assert f"sina-finance: ok: {len(ARTICLES)} new, 0 updated" in first.stderr
     validated = run_newsbot("validate", str(out))
     assert validated.returncode == 0, validated.stdout + validated.stderr
 
-    second = run_newsbot("crawl", "sina-finance", "--snapshot", "-o", str(out))
+    second = run_newsbot("crawl", "sina-finance", "--snapshot", "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     assert second.returncode == 0, second.stderr[-3000:]
-    assert "sina-finance: nothing new" in second.stderr
+    assert "sina-finance: ok: nothing new" in second.stderr
     assert posts(out) == written
 
 
@@ -164,8 +173,9 @@ def test_a_missing_article_is_counted_and_the_others_stored(tmp_path):
     missing = "https://finance.sina.com.cn/china/2025-11-20/doc-inotthere0000001.shtml"
     entries = {CHINA.roll_url(1): roll(A, missing, B), A: page(A), B: page(B)}
     with serve(entries, tmp_path) as server:
-        _, summary = crawl(server, out, "--channels", "china", "--max-pages", "1")
+        done, summary = crawl(server, out, "--channels", "china", "--max-pages", "1", exit_status=1)
     assert server.hits[missing] == 1
+    assert "sina-finance: FAILED: 1 failed of 3 tried (33%)" in done.stderr
     assert (summary["new"], summary["failed"]) == (2, 1)
     assert summary["stats"]["newsbot/failed/download/http_404"] == 1
     assert len(posts(out)) == 2
@@ -196,6 +206,8 @@ def test_a_timeout_fails_one_article_only(tmp_path):
             "DOWNLOAD_TIMEOUT=1",
             "-s",
             "RETRY_TIMES=0",
+            "-s",
+            "NEWSBOT_MAX_FAILURE_SHARE=0.5",
         )
     assert (summary["new"], summary["failed"]) == (1, 1)
     assert summary["stats"]["newsbot/failed/download/timeout"] == 1
@@ -240,8 +252,9 @@ def test_a_malformed_api_page_fails_its_channel_only(tmp_path):
         A: page(A),
     }
     with serve(entries, tmp_path) as server:
-        _, summary = crawl(server, out, "--channels", "china,world", "--max-pages", "1")
+        _, summary = crawl(server, out, "--channels", "china,world", "--max-pages", "1", exit_status=1)
     assert (summary["new"], summary["listings failed"], summary["failed"]) == (1, 1, 0)
+    assert summary["headline"] == "sina-finance: FAILED: 1 failed of 2 tried (50%)"
     assert len(posts(out)) == 1
 
 
@@ -287,8 +300,51 @@ def test_robots_txt_holds_for_requests_sent_while_it_downloads(tmp_path):
 
 def test_a_missing_snapshot_folder_is_a_one_line_error(tmp_path):
     done = run_newsbot(
-        "crawl", "sina-finance", "--snapshot", str(tmp_path / "nowhere"), "-o", str(tmp_path / "out")
+        "crawl", "sina-finance", "--snapshot", str(tmp_path / "nowhere"), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}"
     )
     assert done.returncode == 1
     assert f"newsbot: error: no snapshot at {tmp_path / 'nowhere'}" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_o_and_big_o_are_scrapy_feed_exports_of_the_stored_articles(tmp_path):
+    out, items = tmp_path / "archive", tmp_path / "items.jsonl"
+    first = run_newsbot("crawl", "sina-finance", "--snapshot", "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-O", str(items))
+    assert first.returncode == 0, first.stderr[-3000:]
+    exported = [json.loads(line) for line in items.read_text(encoding="utf-8").splitlines()]
+    written = posts(out)
+    assert sorted(item["path"] for item in exported) == sorted(written) and len(exported) == len(ARTICLES)
+    for item in exported:
+        assert set(item) == set(Article.fields)
+        assert re.fullmatch(r"[0-9a-f]{16}", item["simhash"])
+        assert int(item["simhash"], 16) == simhash(body_text(item["body_html"]))
+        published = datetime.fromisoformat(item["published"])
+        assert published.utcoffset() is not None
+        post = frontmatter.loads(written[item["path"]].decode("utf-8"))
+        assert post["date"] == http_date(published)
+        assert item["status"] == "new"
+    again = run_newsbot("crawl", "sina-finance", "--snapshot", "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-o", str(items))
+    assert again.returncode == 0
+    assert len(items.read_text(encoding="utf-8").splitlines()) == len(exported)
+    over = run_newsbot("crawl", "sina-finance", "--snapshot", "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-O", str(items))
+    assert over.returncode == 0
+    assert items.read_text(encoding="utf-8") == ""
+
+
+def test_the_readme_lists_every_field_of_the_item():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The item", 1)[1].split("\n## ", 1)[0]
+    assert {name for name in re.findall(r"^\| `(\w+)` \|", section, re.M)} == set(Article.fields)
+
+
+def test_scrapy_crawl_o_in_the_project_exports_items_and_does_not_make_a_folder(tmp_path):
+    out, items = tmp_path / "archive", tmp_path / "items.jsonl"
+    environment = {name: value for name, value in os.environ.items() if name != "SCRAPY_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "sina-finance", "--snapshot", "-s", f"NEWSBOT_OUTPUT_DIR={out}",
+         "-o", str(items)],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert items.is_file()
+    assert len(items.read_text(encoding="utf-8").splitlines()) == len(posts(out)) == len(ARTICLES)

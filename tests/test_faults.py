@@ -96,7 +96,7 @@ def snapshot_entries(listed: list[Generated], pages: dict[str, dict] | None = No
 def crawl(address: str, output: Path, prelude: str = "", env: dict[str, str] | None = None) -> Run:
     """``newsbot crawl sina-finance`` of the china channel through the snapshot server at ``address``."""
     settings = {**PACE, "NEWSBOT_SNAPSHOT_ADDRESS": address, "LOG_LEVEL": "INFO"}
-    args = ["crawl", "sina-finance", "--channels", "china", "--max-pages", "3", "-o", str(output)]
+    args = ["crawl", "sina-finance", "--channels", "china", "--max-pages", "3", "-s", f"NEWSBOT_OUTPUT_DIR={output}"]
     args += [part for name, value in settings.items() for part in ("-s", f"{name}={value}")]
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     environment.pop("SCRAPY_SETTINGS_MODULE", None)
@@ -397,7 +397,7 @@ def test_a_full_disk_refuses_the_items_cleanly_and_a_later_run_completes(tmp_pat
     out = tmp_path / "out"
     with serve(snapshot_entries(made), tmp_path) as server:
         first = crawl(server.address, out, prelude=FULL_DISK, env={"FAULT_DISK_BYTES": "20000"})
-        assert first.returncode == 0, first.log[-3000:]
+        assert first.returncode == 1, first.log[-3000:]
         assert first.stat("newsbot/failed/write") >= 1
         assert "No space left on device" in first.log
         partial = assert_clean(out, [])
@@ -427,7 +427,7 @@ def test_a_real_full_disk_refuses_items_cleanly_and_a_run_after_freeing_space_co
     with small_disk(tmp_path / "disk", "256k") as disk, serve(snapshot_entries(made), tmp_path) as server:
         out = disk / "out"
         first = crawl(server.address, out)
-        assert first.returncode == 0, first.log[-3000:]
+        assert first.returncode == 1, first.log[-3000:]
         assert first.stat("newsbot/failed/write") >= 1
         assert "No space left on device" in first.log
         assert len(assert_clean(out, [])) < len(made)

@@ -190,7 +190,7 @@ def test_bad_date_is_dated_by_the_page_or_refused_and_counted(tmp_path):
             NEWS.format(n=2): {"body": article_page(2, "新闻2", shown_date=None), "headers": HTML_TYPE},
         },
     )
-    assert run.returncode == 0, run.log
+    assert run.returncode == 1, run.log
     assert set(by_title(run)) == {"新闻1"}
     assert by_title(run)["新闻1"]["date"] == "Fri, 10 May 2024 01:45:00 GMT"
     assert run.hits[NEWS.format(n=2)] == 1

@@ -4,6 +4,7 @@ import sys
 import pytest
 
 from tests.conftest import SEED_PAGE, SEED_POST, SEED_URL, SHARED, needs_shared
+from tests.servers import serve
 
 NEWSBOT = [sys.executable, "-c", "from newsbot.cli import main; main()"]
 pytestmark = needs_shared
@@ -31,7 +32,7 @@ def test_fetch_seed_page_prints_the_seed(tmp_path):
 
 
 def test_fetch_writes_post_under_output_and_says_where(tmp_path):
-    result = newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), "-o", str(tmp_path))
+    result = newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path}")
     assert result.returncode == 0, result.stderr
     path = tmp_path / "sina" / "2022" / "01" / "ikyamrmz6500542.md"
     assert result.stdout.strip() == str(path)
@@ -42,13 +43,13 @@ def test_fetch_writes_post_under_output_and_says_where(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["ftp://finance.sina.com.cn/a.shtml"], "newsbot: error:"),
-        ([SEED_URL, "--html", "/nonexistent/page.html"], "newsbot: error: no such file"),
+        (["ftp://finance.sina.com.cn/a.shtml"], "newsbot fetch: error: not an http(s) URL"),
+        ([SEED_URL, "--html", "/nonexistent/page.html"], "newsbot fetch: error: no such file"),
     ],
 )
-def test_fetch_refusals_are_one_line_and_write_nothing(tmp_path, args, message):
-    result = newsbot("fetch", *args, "-o", str(tmp_path / "out"))
-    assert result.returncode == 1
+def test_fetch_usage_errors_are_one_line_and_write_nothing(tmp_path, args, message):
+    result = newsbot("fetch", *args, "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}")
+    assert result.returncode == 2
     assert result.stderr.strip().startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.md"))
@@ -57,7 +58,38 @@ def test_fetch_refusals_are_one_line_and_write_nothing(tmp_path, args, message):
 def test_fetch_saved_page_without_article_refuses(tmp_path):
     page = tmp_path / "list.html"
     page.write_text("<html><head><title>新浪财经</title></head><body><ul><li>x</li></ul></body></html>")
-    result = newsbot("fetch", SEED_URL, "--html", str(page), "-o", str(tmp_path / "out"))
+    result = newsbot("fetch", SEED_URL, "--html", str(page), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}")
     assert result.returncode == 1
     assert result.stderr.startswith("newsbot: error:")
     assert not list((tmp_path).rglob("*.md"))
+
+
+def test_fetch_of_an_archived_article_or_of_a_copy_says_so_and_exits_0(tmp_path):
+    archive = ("--archive", str(tmp_path))
+    first = newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), *archive)
+    assert first.returncode == 0, first.stderr
+    path = tmp_path / "sina" / "2022" / "01" / "ikyamrmz6500542.md"
+    before = path.read_bytes()
+    again = newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), *archive)
+    assert (again.returncode, again.stdout.strip()) == (0, f"already archived: {path}"), again.stderr
+    copy_url = SEED_URL.replace("ikyamrmz6500542", "ikyamrmz6500999").replace("/china/gncj/", "/roll/")
+    copy = newsbot("fetch", copy_url, "--html", str(SEED_PAGE), *archive)
+    assert (copy.returncode, copy.stdout.strip()) == (0, f"duplicate of sina:ikyamrmz6500542: {path}"), copy.stderr
+    assert [p.name for p in tmp_path.rglob("*.md") if ".history" not in p.parts] == [path.name]
+    assert path.read_bytes() == before
+
+
+def test_fetch_of_a_missing_page_is_a_one_line_failure_with_exit_1(tmp_path):
+    with serve({}, tmp_path) as server:
+        done = newsbot(
+            "fetch",
+            "https://finance.sina.com.cn/china/2025-11-20/doc-inotthere0000001.shtml",
+            "--archive",
+            str(tmp_path / "out"),
+            "-s",
+            f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "newsbot: error: HTTP 404 for https://finance.sina.com.cn/china/2025-11-20/doc-inotthere0000001.shtml"
+    )

@@ -237,7 +237,7 @@ def test_fetch_any_site_writes_a_post_through_the_generic_extractor(tmp_path):
         ),
         encoding="utf-8",
     )
-    result = _fetch(URL, "--html", str(saved), "-o", str(tmp_path / "out"))
+    result = _fetch(URL, "--html", str(saved), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}")
     assert result.returncode == 0, result.stderr
     [post] = (tmp_path / "out").rglob("*.md")
     assert post.relative_to(tmp_path / "out").parts[:3] == ("www-example-finance-com-cn", "2024", "05")
@@ -249,7 +249,7 @@ def test_fetch_any_site_writes_a_post_through_the_generic_extractor(tmp_path):
 def test_fetch_a_page_without_an_article_body_is_a_one_line_error(tmp_path):
     saved = tmp_path / "page.html"
     saved.write_text(page(head="<title>首页</title>", body="<ul><li><a href='/1'>新闻</a></li></ul>"))
-    result = _fetch(URL, "--html", str(saved), "-o", str(tmp_path / "out"))
+    result = _fetch(URL, "--html", str(saved), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}")
     assert result.returncode == 1
     assert result.stderr.startswith("newsbot: error:")
     assert len(result.stderr.strip().splitlines()) == 1

@@ -76,7 +76,7 @@ def test_renormalise_writes_each_recorded_article_once(tmp_path):
         (OTHER, SECOND),
         ("https://finance.sina.com.cn/", "<html><body></body></html>"),
     )
-    out = renormalise(str(warc), "-o", str(tmp_path / "out"))
+    out = renormalise(str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}")
     assert "new=2 " in out
     written = posts(tmp_path / "out")
     assert sorted(written) == ["sina/2022/01/ikyamrmz6500542.md", "sina/2022/01/ikyamrmz6511111.md"]
@@ -89,9 +89,9 @@ def test_a_second_pass_leaves_every_post_untouched(tmp_path):
     warc = tmp_path / "crawl.warc.gz"
     record(warc, (ARTICLE, FIRST), (OTHER, SECOND))
     out = tmp_path / "out"
-    renormalise(str(warc), "-o", str(out))
+    renormalise(str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     before = posts(out)
-    again = renormalise(str(warc), "-o", str(out))
+    again = renormalise(str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     assert "new=0 updated=0 unchanged=2 " in again
     assert posts(out) == before
 
@@ -100,13 +100,13 @@ def test_a_changed_post_is_rewritten_and_the_others_left_alone(tmp_path):
     warc = tmp_path / "crawl.warc.gz"
     record(warc, (ARTICLE, FIRST), (OTHER, SECOND))
     out = tmp_path / "out"
-    renormalise(str(warc), "-o", str(out))
+    renormalise(str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     target = out / "sina/2022/01/ikyamrmz6500542.md"
     good = target.read_bytes()
     target.write_bytes(good.replace("央行开展".encode(), "旧的提取结果".encode()))
     os.utime(target, ns=(1, 1))
     before = posts(out)
-    again = renormalise(str(warc), "-o", str(out))
+    again = renormalise(str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     assert "new=0 updated=1 unchanged=1 " in again
     after = posts(out)
     assert after["sina/2022/01/ikyamrmz6500542.md"][0] == good
@@ -118,7 +118,7 @@ def test_the_latest_recording_of_a_page_wins_across_files(tmp_path):
     record(older, (ARTICLE, FIRST))
     edited = FIRST.replace("合理充裕", "合理充裕，稳定市场预期")
     record(newer, (ARTICLE, edited))
-    renormalise(str(newer), str(older), "-o", str(tmp_path / "out"))
+    renormalise(str(newer), str(older), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}")
     text = (tmp_path / "out/sina/2022/01/ikyamrmz6500542.md").read_text()
     assert "稳定市场预期" in text
 
@@ -126,7 +126,7 @@ def test_the_latest_recording_of_a_page_wins_across_files(tmp_path):
 def test_a_file_that_is_no_warc_fails_in_one_line(tmp_path):
     page = tmp_path / "page.warc.gz"
     page.write_text(FIRST)
-    done = run_newsbot("renormalise", str(page), "-o", str(tmp_path / "out"))
+    done = run_newsbot("renormalise", str(page), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith("newsbot: error: ")
     assert not (tmp_path / "out").exists()
@@ -136,10 +136,10 @@ def test_an_archived_post_keeps_the_filing_its_crawl_gave_it(tmp_path):
     warc = tmp_path / "crawl.warc.gz"
     record(warc, (ARTICLE, FIRST))
     out = tmp_path / "out"
-    renormalise(str(warc), "-o", str(out))
+    renormalise(str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     target = out / "sina/2022/01/ikyamrmz6500542.md"
     filed = target.read_text(encoding="utf-8").replace("新浪财经－国內", "新浪财经－宏观")
     target.write_text(filed.replace("央行开展", "旧的提取结果"), encoding="utf-8")
-    again = renormalise(str(warc), "-o", str(out))
+    again = renormalise(str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     assert "updated=1 " in again
     assert target.read_text(encoding="utf-8") == filed

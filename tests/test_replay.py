@@ -34,9 +34,9 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
-def newsbot(*args: str) -> subprocess.CompletedProcess:
+def newsbot(*args: str, exit_status: int = 0) -> subprocess.CompletedProcess:
     done = run_newsbot(*args, *QUIET)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == exit_status, done.stderr
     return done
 
 
@@ -45,13 +45,13 @@ def recorded(tmp_path_factory) -> tuple[Path, Path]:
     """A snapshot crawl of the bundled snapshot recorded to a WARC: its archive folder and the WARC."""
     scratch = tmp_path_factory.mktemp("recorded")
     warc, out = scratch / "crawl.warc.gz", scratch / "A"
-    newsbot("crawl", "sina-finance", "--snapshot", "--record", str(warc), "-o", str(out))
+    newsbot("crawl", "sina-finance", "--snapshot", "--record", str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     return out, warc
 
 
 def test_a_replayed_recording_writes_the_crawls_archive_byte_for_byte(recorded, tmp_path):
     crawled, warc = recorded
-    done = newsbot("replay", str(warc), "-o", str(tmp_path / "B"))
+    done = newsbot("replay", str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'B'}")
     assert "missing=0" in done.stdout
     posts = [name for name in tree(crawled) if name.endswith(".md")]
     assert len(posts) >= 20
@@ -60,15 +60,15 @@ def test_a_replayed_recording_writes_the_crawls_archive_byte_for_byte(recorded, 
 
 def test_the_fixture_replays_to_what_a_snapshot_crawl_writes_now(recorded, tmp_path):
     crawled, _ = recorded
-    newsbot("replay", str(FIXTURE), "-o", str(tmp_path / "B"))
+    newsbot("replay", str(FIXTURE), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'B'}")
     assert tree(tmp_path / "B") == tree(crawled), f"{FIXTURE} is older than the snapshot: run make fixtures"
 
 
 def test_renormalising_the_fixture_over_its_replay_leaves_every_post_untouched(tmp_path):
     out = tmp_path / "out"
-    newsbot("replay", str(FIXTURE), "-o", str(out))
+    newsbot("replay", str(FIXTURE), "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     before = {path: path.stat().st_mtime_ns for path in out.rglob("*.md")}
-    done = newsbot("renormalise", str(FIXTURE), "-o", str(out))
+    done = newsbot("renormalise", str(FIXTURE), "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     assert f"new=0 updated=0 unchanged={len(before)} " in done.stdout
     assert {path: path.stat().st_mtime_ns for path in out.rglob("*.md")} == before
 
@@ -87,12 +87,12 @@ def an_article_url(warc: Path) -> str:
     return next(ref.url for refs in run.responses.values() for ref in refs if "/doc-" in ref.url)
 
 
-def test_a_request_the_recording_lacks_is_counted_and_logged_not_fatal(tmp_path):
+def test_a_request_the_recording_lacks_is_counted_and_logged_and_fails_the_replay(tmp_path):
     url = an_article_url(FIXTURE)
     cut = tmp_path / "cut.warc.gz"
     without(FIXTURE, cut, url)
-    newsbot("replay", str(FIXTURE), "-o", str(tmp_path / "whole"))
-    done = newsbot("replay", str(cut), "-o", str(tmp_path / "cut"))
+    newsbot("replay", str(FIXTURE), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'whole'}")
+    done = newsbot("replay", str(cut), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'cut'}", exit_status=1)
     assert "missing=1" in done.stdout
     assert f"not in the recording: {url}" in done.stderr
     whole, partial = tree(tmp_path / "whole"), tree(tmp_path / "cut")
@@ -116,7 +116,7 @@ def test_a_recording_crawl_killed_mid_run_leaves_a_warc_that_replays(tmp_path):
     (expected,) = read_runs([str(FIXTURE)])
     args = ["crawl", "sina-finance", "--snapshot", str(tmp_path / "snapshot"), "--record", str(warc)]
     crawl = subprocess.Popen(
-        [*NEWSBOT, *args, "-o", str(tmp_path / "A"), *QUIET],
+        [*NEWSBOT, *args, "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'A'}", *QUIET],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
@@ -134,9 +134,9 @@ def test_a_recording_crawl_killed_mid_run_leaves_a_warc_that_replays(tmp_path):
         crawl.wait()
     (run,) = read_runs([str(warc)])
     assert len(run.responses) == len(expected.responses) - 1
-    done = newsbot("replay", str(warc), "-o", str(tmp_path / "B"))
+    done = newsbot("replay", str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'B'}", exit_status=1)
     assert "missing=1" in done.stdout
-    newsbot("replay", str(FIXTURE), "-o", str(tmp_path / "whole"))
+    newsbot("replay", str(FIXTURE), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'whole'}")
     whole, replayed, killed = tree(tmp_path / "whole"), tree(tmp_path / "B"), tree(tmp_path / "A")
     assert len(whole) - len(replayed) == 1
     assert replayed.items() <= whole.items()
@@ -146,8 +146,9 @@ def test_a_recording_crawl_killed_mid_run_leaves_a_warc_that_replays(tmp_path):
 @needs_shared
 def test_a_fetch_recording_without_its_arguments_replays_through_the_warc_spider(tmp_path):
     warc = tmp_path / "fetch.warc.gz"
-    newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), "--record", str(warc), "-o", str(tmp_path / "A"))
-    done = newsbot("replay", str(warc), "-o", str(tmp_path / "B"))
+    archive = ("-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'A'}")
+    newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), "--record", str(warc), *archive)
+    done = newsbot("replay", str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'B'}")
     if "does not record the article spider's url" in done.stderr:
         assert "new=1 " in done.stdout
     assert tree(tmp_path / "B") == tree(tmp_path / "A")
@@ -158,7 +159,7 @@ def test_a_spider_named_without_its_arguments_is_refused_in_one_line(tmp_path):
     warc.write_warcinfo({"software": "other tool"})
     warc.write_exchange(SEED_URL, "GET", [], b"", 200, [("Content-Type", "text/html")], b"<html></html>")
     warc.close()
-    refused = run_newsbot("replay", str(warc.path), "--spider", "article", "-o", str(tmp_path / "out"))
+    refused = run_newsbot("replay", str(warc.path), "--spider", "article", "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}")
     assert refused.returncode != 0
     assert "needs -a url=VALUE" in refused.stderr
     assert not (tmp_path / "out").exists()

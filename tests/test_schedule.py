@@ -31,7 +31,8 @@ def test_schedule_runs_one_at_a_time_and_survives_failed_run():
     running = []
     sleeps = []
 
-    def run():
+    def run(number):
+        assert number == len(sleeps) + 1
         assert not running
         running.append(1)
         try:
@@ -42,7 +43,7 @@ def test_schedule_runs_one_at_a_time_and_survives_failed_run():
     results = schedule(run, 10, jitter=0, runs=3, sleep=sleeps.append)
     assert [r.ok for r in results] == [False, True, True]
     assert sleeps == [9.5, 9.5]
-    assert results[0].line(1) == "run 1: failed (exit 1) after 0.5s"
+    assert results[0].line(1) == "run 1: FAILED (exit 1) after 0.5s: no summary, no error logged"
     assert results[1].line(2).startswith("run 2: new=2 updated=0 skipped=0")
 
 

@@ -75,7 +75,7 @@ def assert_valid(folder: Path) -> None:
 def test_a_recursive_wget_mirror_replays_as_the_mirrored_site(tmp_path, mirror):
     warc = wget_warc(tmp_path, "--recursive", "--level=1", f"{mirror}/index.html")
     out = tmp_path / "out"
-    summary = replay(str(warc), "--map", f"{mirror}={SITE}", "-o", str(out))
+    summary = replay(str(warc), "--map", f"{mirror}={SITE}", "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     assert "new=2 " in summary
     assert sorted(posts(out)) == POSTS
     text = (out / POSTS[0]).read_text(encoding="utf-8")
@@ -96,8 +96,8 @@ def test_one_article_of_a_wget_warc_replays_through_the_article_spider(tmp_path,
         "article",
         "-a",
         f"url={SITE}/{relpath}",
-        "-o",
-        str(out),
+        "-s",
+        f"NEWSBOT_OUTPUT_DIR={out}",
     )
     assert sorted(posts(out)) == POSTS[:1]
     assert_valid(out)
@@ -105,7 +105,7 @@ def test_one_article_of_a_wget_warc_replays_through_the_article_spider(tmp_path,
 
 def test_without_a_map_the_replay_names_the_loopback_host_and_how_to_map_it(tmp_path, mirror):
     warc = wget_warc(tmp_path, f"{mirror}/{next(iter(ARTICLES))}")
-    done = run_newsbot("replay", str(warc), "-o", str(tmp_path / "out"), "-s", "LOG_LEVEL=WARNING")
+    done = run_newsbot("replay", str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}", "-s", "LOG_LEVEL=WARNING")
     assert done.returncode == 0, done.stderr
     assert f"--map {mirror}=https://SITE-HOST" in done.stderr
     assert not (tmp_path / "out" / "sina").exists()

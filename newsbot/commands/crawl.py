@@ -1,16 +1,20 @@
-"""``newsbot crawl NAME`` or ``--all``: crawl sources into the archive, live or from the bundled snapshot."""
+"""``newsbot crawl NAME`` or ``--all``: crawl sources into the archive, live or from the bundled snapshot.
+
+Exit status 0 when every source's run did its job, 1 when one failed (``newsbot.outcome.run_outcome``), 2 for a
+usage error. ``-o FILE``/``-O FILE`` are Scrapy's feed exports of the items stored (new or updated articles).
+"""
 
 from __future__ import annotations
 
 import argparse
 from contextlib import ExitStack
 from datetime import datetime
+from typing import Any
 
 from scrapy.exceptions import UsageError
-from scrapy.utils.conf import arglist_to_dict
+from scrapy.spiderloader import get_spider_loader
 
-from newsbot.command import NewsbotCommand
-from newsbot.outcome import ALARMS_STAT
+from newsbot.command import CrawlingCommand, positive_int, spider_argument_problem
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotError, SnapshotServer
 from newsbot.sources.config import SourcesError, load_sources
 
@@ -26,7 +30,7 @@ def since_date(value: str) -> str:
     return value
 
 
-class Command(NewsbotCommand):
+class Command(CrawlingCommand):
     requires_project = False
 
     def syntax(self) -> str:
@@ -37,14 +41,6 @@ class Command(NewsbotCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE")
-        parser.add_argument(
-            "-o",
-            "--output",
-            dest="output_dir",
-            metavar="DIR",
-            help="archive folder (default: NEWSBOT_OUTPUT_DIR)",
-        )
         parser.add_argument(
             "--snapshot",
             nargs="?",
@@ -52,11 +48,15 @@ class Command(NewsbotCommand):
             metavar="DIR",
             help="crawl a snapshot served on 127.0.0.1 (default: the bundled one)",
         )
-        parser.add_argument("--max-pages", metavar="N", type=int, help="listing pages per channel at most")
+        parser.add_argument(
+            "--max-pages", metavar="N", type=positive_int, help="listing pages per channel at most (1 or more)"
+        )
         parser.add_argument(
             "--record", metavar="FILE.warc.gz", help="also write every response to a WARC file"
         )
-        parser.add_argument("--channels", metavar="KEYS", help="comma-separated channel keys (default: all)")
+        parser.add_argument(
+            "--channels", metavar="KEYS", help="comma-separated Sina Finance channel keys (default: all)"
+        )
         parser.add_argument(
             "--since",
             metavar="YYYY-MM-DD",
@@ -69,43 +69,49 @@ class Command(NewsbotCommand):
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
-        try:
-            opts.spargs = arglist_to_dict(opts.spargs)
-        except ValueError:
-            raise UsageError("Invalid -a value, use -a NAME=VALUE", print_help=False) from None
-        if opts.output_dir:
-            self.settings.set("NEWSBOT_OUTPUT_DIR", opts.output_dir, priority="cmdline")
         if opts.record:
             self.settings.set("NEWSBOT_RECORD_FILE", opts.record, priority="cmdline")
         if opts.snapshot:
             for name, value in SNAPSHOT_SETTINGS.items():
                 self.settings.set(name, value, priority="command")
-
-    def targets(self, args: list[str], opts: argparse.Namespace) -> list[tuple[str, dict[str, str]]]:
-        """The spiders to run, with their source arguments: configured sources, else a spider by name."""
-        if opts.all == bool(args) or len(args) > 1:
-            raise UsageError("give one source name (see: newsbot sources), or --all")
-        sources = load_sources(self.settings)
-        if opts.all:
-            return [(source.spider, source.spider_args()) for source in sources.values()]
-        if args[0] in sources:
-            return [(sources[args[0]].spider, sources[args[0]].spider_args())]
-        if args[0] in self.crawler_process.spider_loader.list():
-            return [(args[0], {})]
-        raise UsageError(f"no source {args[0]!r}; configured: {', '.join(sources)}", print_help=False)
-
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        try:
-            targets = self.targets(args, opts)
-        except SourcesError as error:
-            return self.fail(str(error))
-        spider_args = dict(opts.spargs)
+        spider_args: dict[str, Any] = dict(opts.spargs)
         if opts.max_pages is not None:
             spider_args["max_pages"] = opts.max_pages
         if opts.channels:
             spider_args["channels"] = opts.channels
         if opts.since:
             spider_args["since"] = opts.since
+        self.plan = self.targets(args, opts, spider_args)
+
+    def targets(
+        self, args: list[str], opts: argparse.Namespace, spider_args: dict[str, Any]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The spiders to run with their arguments: configured sources, else a spider by name.
+
+        Raises ``UsageError`` for no or several names, an unknown name, or arguments a spider refuses.
+        """
+        if opts.all == bool(args) or len(args) > 1:
+            raise UsageError("give one source name, or --all (newsbot sources lists them)")
+        try:
+            sources = load_sources(self.settings)
+        except SourcesError as error:
+            raise UsageError(str(error)) from None
+        loader = get_spider_loader(self.settings)
+        if opts.all:
+            targets = [(source.spider, source.spider_args()) for source in sources.values()]
+        elif args[0] in sources:
+            targets = [(sources[args[0]].spider, sources[args[0]].spider_args())]
+        elif args[0] in loader.list():
+            targets = [(args[0], {})]
+        else:
+            raise UsageError(f"no source {args[0]!r}; configured: {', '.join(sources)}")
+        plan = [(spider, {**source_args, **spider_args}) for spider, source_args in targets]
+        for spider, arguments in plan:
+            if problem := spider_argument_problem(loader.load(spider), arguments):
+                raise UsageError(problem)
+        return plan
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
         with ExitStack() as stack:
             if opts.snapshot:
                 try:
@@ -114,16 +120,11 @@ class Command(NewsbotCommand):
                     return self.fail(str(error))
                 self.settings.set("NEWSBOT_SNAPSHOT_ADDRESS", server.address, priority="cmdline")
             crawlers = []
-            for spider_name, source_args in targets:
-                crawler = self.crawler_process.create_crawler(spider_name)
-                arguments = {**source_args, **spider_args}
+            for spider_name, arguments in self.plan:
+                crawler = self._create_crawler(spider_name)
                 crawler.settings.set("NEWSBOT_SPIDER_ARGUMENTS", arguments, priority="cmdline")
                 self.crawler_process.crawl(crawler, **arguments)
                 crawlers.append(crawler)
             self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed or any(
-            crawler.stats.get_value("finish_reason") != "finished" or crawler.stats.get_value(ALARMS_STAT)
-            for crawler in crawlers
-        ):
-            self.exitcode = 1
+        self.finish(crawlers)
         return None

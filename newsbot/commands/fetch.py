@@ -1,4 +1,10 @@
-"""``newsbot fetch URL``: one article of any http(s) URL, by its site's rules or the generic ones, to one post."""
+"""``newsbot fetch URL``: one article of any http(s) URL, by its site's rules or the generic ones, to one post.
+
+Prints the post's path (exit status 0); an article the archive holds already prints ``already archived: PATH``
+and a copy of another article ``duplicate of KEY: PATH`` (both exit status 0); a failure is one line and
+exit status 1; a bad URL or option one line and exit status 2. robots.txt is obeyed, but for a saved page
+(``--html``), which needs no request.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,30 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import UsageError
 
-from newsbot.command import NewsbotCommand
+from newsbot.command import CrawlingCommand
+from newsbot.index import ArchiveIndex
 
 
-class Command(NewsbotCommand):
+def url_problem(url: str, length_limit: int) -> str | None:
+    """Why ``url`` cannot be fetched (not http(s), credentials in it, longer than ``length_limit``), else ``None``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"not an http(s) URL: {url[:200]}"
+    if parts.username is not None or parts.password is not None:
+        return "the URL holds credentials (user:password@); newsbot fetches public pages only"
+    if length_limit and len(url) > length_limit:
+        return f"the URL is {len(url)} characters long, over Scrapy's URLLENGTH_LIMIT ({length_limit})"
+    return None
+
+
+class Command(CrawlingCommand):
     requires_project = False
-    default_settings: ClassVar[dict[str, Any]] = {
-        "LOG_LEVEL": "ERROR",
-        "ROBOTSTXT_OBEY": False,
-        "AUTOTHROTTLE_ENABLED": False,
-    }
 
     def syntax(self) -> str:
         return "[options] <url>"
@@ -33,9 +47,6 @@ class Command(NewsbotCommand):
         super().add_options(parser)
         parser.add_argument("--html", metavar="FILE", help="take the page from a saved file, not the network")
         parser.add_argument(
-            "-o", "--output", metavar="DIR", help="output folder (default: NEWSBOT_OUTPUT_DIR)"
-        )
-        parser.add_argument(
             "--record", metavar="FILE.warc.gz", help="also write every response to a WARC file"
         )
         parser.add_argument("--stdout", action="store_true", help="print the post instead of writing it")
@@ -46,42 +57,64 @@ class Command(NewsbotCommand):
             self.settings.set("LOG_LEVEL", "ERROR", priority="cmdline")
         extensions = {**self.settings.getdict("EXTENSIONS"), "newsbot.extensions.progress.Progress": None}
         self.settings.set("EXTENSIONS", extensions, priority="cmdline")
-
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one URL")
-        url = args[0]
-        if urlsplit(url).scheme not in ("http", "https"):
-            return self.fail(f"not an http(s) URL: {url}")
+        if problem := url_problem(args[0], self.settings.getint("URLLENGTH_LIMIT")):
+            raise UsageError(problem)
         if opts.html and not Path(opts.html).is_file():
-            return self.fail(f"no such file: {opts.html}")
+            raise UsageError(f"no such file: {opts.html}")
+        if opts.html:
+            self.settings.set("ROBOTSTXT_OBEY", False, priority="cmdline")
         if opts.record:
             self.settings.set("NEWSBOT_RECORD_FILE", opts.record, priority="cmdline")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        url = args[0]
         if opts.stdout:
             with tempfile.TemporaryDirectory(prefix="newsbot-") as scratch:
-                path = self._fetch(url, opts.html, Path(scratch))
+                path = self._fetch(url, opts, Path(scratch))
                 if path is not None:
                     sys.stdout.write(path.read_text(encoding="utf-8"))
             return None
-        path = self._fetch(url, opts.html, Path(opts.output or self.settings["NEWSBOT_OUTPUT_DIR"]))
+        path = self._fetch(url, opts, Path(self.settings["NEWSBOT_OUTPUT_DIR"]))
         if path is not None:
             print(path)
         return None
 
-    def _fetch(self, url: str, html_file: str | None, output_dir: Path) -> Path | None:
+    def _fetch(self, url: str, opts: argparse.Namespace, output_dir: Path) -> Path | None:
+        """Fetch ``url`` into ``output_dir``: the stored post's path, else ``None`` after saying why."""
         self.settings.set("NEWSBOT_OUTPUT_DIR", str(output_dir), priority="cmdline")
         stored: list[dict] = []
-        dropped: list[str] = []
-        crawler = self.crawler_process.create_crawler("article")
+        dropped: list[tuple[dict, str]] = []
+        crawler = self._create_crawler("article")
         crawler.settings.set("NEWSBOT_SPIDER_ARGUMENTS", {"url": url}, priority="cmdline")
         crawler.signals.connect(lambda item, **_: stored.append(item), signal=signals.item_scraped, weak=False)
         crawler.signals.connect(
-            lambda exception, **_: dropped.append(str(exception)), signal=signals.item_dropped, weak=False
+            lambda item, exception, **_: dropped.append((item, str(exception))),
+            signal=signals.item_dropped,
+            weak=False,
         )
-        self.crawler_process.crawl(crawler, url=url, html_file=html_file)
+        self.crawler_process.crawl(crawler, **opts.spargs, url=url, html_file=opts.html)
         self.crawler_process.start()
+        outcome = self.finish([crawler])
         if stored:
             return output_dir / stored[0]["path"]
-        reason = getattr(crawler.spider, "error", None) or (dropped[0] if dropped else "no article written")
-        self.fail(reason)
+        if dropped and (said := self.archived_already(output_dir, dropped[0][0]["key"], crawler.stats)):
+            print(said)
+            return None
+        reason = getattr(crawler.spider, "error", None) or (dropped[0][1] if dropped else None)
+        self.fail(reason or (outcome.reason if not outcome.ok else "no article written"))
         return None
+
+    def archived_already(self, output_dir: Path, key: str, stats: Any) -> str | None:
+        """``already archived: PATH`` or ``duplicate of KEY: PATH`` for an article dedupe dropped, else ``None``."""
+        with ArchiveIndex(output_dir) as index:
+            entry = index.get(key)
+        if entry is None:
+            return None
+        if stats.get_value("newsbot/unchanged"):
+            return f"already archived: {output_dir / entry.path}"
+        if stats.get_value("newsbot/duplicates/exact") or stats.get_value("newsbot/duplicates/near"):
+            return f"duplicate of {entry.key}: {output_dir / entry.path}"
+        return None
+

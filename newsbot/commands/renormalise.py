@@ -1,4 +1,4 @@
-"""``newsbot renormalise FILE.warc.gz... -o DIR``: derive every post again from recorded pages."""
+"""``newsbot renormalise FILE.warc.gz... --archive DIR``: derive every post again from recorded pages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import frontmatter
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
-from newsbot.command import NewsbotCommand
+from newsbot.command import CrawlingCommand
 from newsbot.commands.replay import Command as ReplayCommand
 from newsbot.pipelines.dedupe import UNCHANGED, UPDATED, Decision, DedupePipeline
 
@@ -67,7 +67,7 @@ class Command(ReplayCommand):
         return "Derive every post again from WARC recordings (after an extractor fix), without the network"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
-        NewsbotCommand.add_options(self, parser)
+        CrawlingCommand.add_options(self, parser)
         self.add_replay_options(parser)
 
     @property
@@ -85,8 +85,8 @@ class Command(ReplayCommand):
         pipelines[f"{__name__}.{RederivePipeline.__name__}"] = pipelines.pop(DEDUPE, 400)
         self.settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
         self.settings.set("ROBOTSTXT_OBEY", False, priority="cmdline")
-        self.crawlers: list[Crawler] = [self.crawler_process.create_crawler("warc")]
-        self.crawler_process.crawl(self.crawlers[0])
+        self.crawlers: list[Crawler] = [self._create_crawler("warc")]
+        self.crawler_process.crawl(self.crawlers[0], **opts.spargs)
         self.crawler_process.start()
         self.report(f"{pages} recorded page(s)")
         return None

@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
-from scrapy.utils.conf import arglist_to_dict
 from twisted.internet.defer import Deferred
 
-from newsbot.command import NewsbotCommand
-from newsbot.extensions.progress import summary_counts
+from newsbot.command import CrawlingCommand
+from newsbot.extensions.progress import int_stats, summary_counts
+from newsbot.outcome import EXIT_FAILED, Outcome
 from newsbot.warc import Run, read_runs
 
 REPLAY_SETTINGS = {
@@ -73,7 +73,7 @@ def local_hosts(runs: list[Run]) -> list[str]:
     return [host for host, _ in hosts.most_common()]
 
 
-class Command(NewsbotCommand):
+class Command(CrawlingCommand):
     requires_project = False
 
     def syntax(self) -> str:
@@ -88,17 +88,9 @@ class Command(NewsbotCommand):
         parser.add_argument(
             "--spider", metavar="NAME", help="spider to run (default: the recording one, else warc)"
         )
-        parser.add_argument("-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE")
 
     def add_replay_options(self, parser: argparse.ArgumentParser) -> None:
-        """The options every replaying command takes: output folder and URL map."""
-        parser.add_argument(
-            "-o",
-            "--output",
-            dest="output_dir",
-            metavar="DIR",
-            help="archive folder (default: NEWSBOT_OUTPUT_DIR)",
-        )
+        """The option every replaying command takes besides ``--archive``: the URL map."""
         parser.add_argument(
             "--map",
             dest="url_map",
@@ -114,23 +106,16 @@ class Command(NewsbotCommand):
             self.settings.set(name, value, priority="cmdline")
         super().process_options(args, opts)
         try:
-            opts.spargs = arglist_to_dict(getattr(opts, "spargs", []))
-        except ValueError:
-            raise UsageError("Invalid -a value, use -a NAME=VALUE", print_help=False) from None
-        try:
             self.settings.set("NEWSBOT_REPLAY_URL_MAP", parse_url_map(opts.url_map), priority="cmdline")
         except ValueError as error:
-            raise UsageError(str(error), print_help=False) from None
-        if opts.output_dir:
-            self.settings.set("NEWSBOT_OUTPUT_DIR", opts.output_dir, priority="cmdline")
+            raise UsageError(str(error)) from None
+        if not args:
+            raise UsageError("give one or more WARC files")
+        if missing := [path for path in args if not Path(path).is_file()]:
+            raise UsageError(f"no such file: {missing[0]}")
 
     def load_runs(self, args: list[str]) -> list[Run] | None:
         """The runs of the WARC files named, or ``None`` after a one-line error."""
-        if not args:
-            raise UsageError("give one or more WARC files")
-        missing = [path for path in args if not Path(path).is_file()]
-        if missing:
-            return self.fail(f"no such file: {missing[0]}")
         try:
             runs = read_runs(args, self.settings.getdict("NEWSBOT_REPLAY_URL_MAP"))
         except ValueError as error:
@@ -161,20 +146,19 @@ class Command(NewsbotCommand):
         return "replay"
 
     def report(self, what: str) -> None:
-        """Print the counts of every crawl run, and fail the command if one did not finish."""
+        """Print the counts of every crawl run; exit status 1 when a run failed or a request was not recorded."""
         started = [crawler for crawler in self.crawlers if crawler.crawling or crawler.spider is not None]
         stats: Counter[str] = Counter()
         for crawler in started:
-            stats.update({k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int)})
+            stats.update(int_stats(crawler.stats.get_stats()))
         counts = summary_counts(stats)
         line = " ".join(f"{name}={counts[name]}" for name in REPORTED)
         print(f"{self.name}: {what} {line} missing={stats[MISSING_STAT]}")
-        if (
-            self.crawler_process.bootstrap_failed
-            or len(started) < len(self.crawlers)
-            or any(c.stats.get_value("finish_reason") != "finished" for c in started)
-        ):
-            self.exitcode = 1
+        missing = stats[MISSING_STAT]
+        self.finish(
+            self.crawlers,
+            Outcome(EXIT_FAILED, f"{missing} request(s) not in the recording") if missing else None,
+        )
 
     def plan(
         self, index: int, run: Run, opts: argparse.Namespace
@@ -182,11 +166,11 @@ class Command(NewsbotCommand):
         """Run ``index`` as a crawl: its spider, the spider's arguments and whether it obeys robots.txt."""
         spider = opts.spider or run.spider or "warc"
         if spider not in self.crawler_process.spider_loader.list():
-            raise UsageError(f"no spider {spider!r} here; give --spider NAME", print_help=False)
+            raise UsageError(f"no spider {spider!r} here; give --spider NAME")
         arguments = {**(run.spider_arguments if spider == run.spider else {}), **opts.spargs}
         lacking = missing_arguments(self.crawler_process.spider_loader.load(spider), arguments)
         if lacking and opts.spider:
-            raise UsageError(f"spider {spider!r} needs -a {lacking[0]}=VALUE", print_help=False)
+            raise UsageError(f"spider {spider!r} needs -a {lacking[0]}=VALUE")
         if lacking:
             print(
                 f"{self.name}: note: run {index} does not record the {spider} spider's {', '.join(lacking)}; "
@@ -201,7 +185,7 @@ class Command(NewsbotCommand):
         (index, spider, arguments, obey), rest = plan[0], plan[1:]
         self.settings.set("NEWSBOT_REPLAY_RUN", index, priority="cmdline")
         self.settings.set("ROBOTSTXT_OBEY", obey, priority="cmdline")
-        crawler = self.crawler_process.create_crawler(spider)
+        crawler = self._create_crawler(spider)
         self.crawlers.append(crawler)
         running = self.crawler_process.crawl(crawler, **arguments)
         if not rest:

@@ -1,9 +1,8 @@
-"""``newsbot validate DIR``: check every post under a folder against the archive format."""
+"""``newsbot validate [DIR | --archive DIR]``: check every post under a folder against the archive format."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
@@ -16,23 +15,33 @@ class Command(NewsbotCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "<dir>"
+        return "[<dir> | --archive DIR]"
 
     def short_desc(self) -> str:
         return "Check every post under a folder against the archive format"
 
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) != 1:
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        self.add_archive_option(parser)
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if len(args) > 1:
             raise UsageError("give one folder")
-        folder = Path(args[0])
-        if not folder.is_dir():
-            return self.fail(f"no such folder: {folder}")
+        self.folder = self.archive_folder(opts, args)
+        if not self.folder.is_dir():
+            raise UsageError(f"no such folder: {self.folder}")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        folder = self.folder
         good = bad = 0
         for path, found in validate_tree(folder):
             for problem in found:
                 print(f"{path}: {problem}")
             good, bad = (good, bad + 1) if found else (good + 1, bad)
+        if not good + bad:
+            return self.fail(f"no posts under {folder}")
         print(f"{good} passed, {bad} failed")
-        if bad or not good:
+        if bad:
             self.exitcode = 1
         return None

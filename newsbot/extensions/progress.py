@@ -1,47 +1,69 @@
-"""Crawl progress: a live line on a terminal, periodic log lines otherwise, and a closing summary."""
+"""Crawl progress and the closing summary, through logging (``--logfile``, ``--nolog`` and Scrapyd's job log).
+
+While a crawl runs, a live line on a terminal (erased before any log record reaches the terminal, redrawn on the
+next tick, so the two never share a line), else a log line every ``NEWSBOT_PROGRESS_INTERVAL`` seconds. When the
+engine has stopped, after Scrapy's stats dump, the summary: its first line ``Outcome.headline(source)``, then a
+table of counts; logged at INFO, at ERROR when the run failed. ``NEWSBOT_SUMMARY_FILE`` gets every summary of the
+process as JSON: the total's fields at the top level, and ``sources``, the list of per-source summaries.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
+from newsbot.outcome import DEFAULT_MAX_FAILURE_SHARE, EXIT_FAILED, Outcome, run_outcome
+
 logger = logging.getLogger(__name__)
 
-COUNTS = (
+ERASE_LINE = "\r\x1b[K"
+TOTAL = "total"
+COUNTS: tuple[tuple[str, str | tuple[str, ...]], ...] = (
     ("new", "newsbot/new"),
     ("updated", "newsbot/updated"),
     ("unchanged", "newsbot/unchanged"),
     ("skipped", "newsbot/skipped_known"),
+    ("revisited", "newsbot/revisited"),
     ("duplicates", ("newsbot/duplicates/exact", "newsbot/duplicates/near")),
     ("failed", "newsbot/failed"),
+    ("refused items", "newsbot/failed/item"),
+    ("retried", "newsbot/ledger/retried"),
+    ("given up", "newsbot/ledger/given_up"),
+    ("listings", "newsbot/listings"),
     ("listings failed", "newsbot/failed/listing"),
+    ("alarms", "newsbot/alarms"),
     ("robots forbidden", "robotstxt/forbidden"),
     ("retries", "retry/count"),
     ("pages", "response_received_count"),
     ("articles requested", "newsbot/article_requests"),
 )
 
+_written: dict[str, list[dict[str, Any]]] = {}
 
-def summary_counts(stats: dict) -> dict[str, int]:
-    """The run's counts by summary name, from Scrapy's stats."""
+
+def summary_counts(stats: Mapping[str, Any]) -> dict[str, int]:
+    """The run's counts by summary name (``new``, ``given up``, ...), from Scrapy's stats."""
     counts = {}
     for name, keys in COUNTS:
         keys = (keys,) if isinstance(keys, str) else keys
-        counts[name] = sum(int(stats.get(key, 0)) for key in keys)
+        counts[name] = sum(int(stats.get(key) or 0) for key in keys)
     return counts
 
 
-def summary_table(counts: dict[str, int], seconds: float) -> str:
-    """A small two-column table of the run's counts and rate."""
+def summary_table(counts: Mapping[str, int], seconds: float) -> str:
+    """A two-column table of the run's counts and its duration in seconds, between rules."""
     rows = [*counts.items(), ("seconds", f"{seconds:.1f}")]
     width = max(len(name) for name, _ in rows)
     lines = [f"{name:<{width}}  {value:>8}" for name, value in rows]
@@ -49,74 +71,187 @@ def summary_table(counts: dict[str, int], seconds: float) -> str:
     return "\n".join([rule, *lines, rule])
 
 
-def summary_line(counts: dict[str, int]) -> str:
-    """One line for logs and schedulers: ``new=3 updated=0 skipped=12 failed=1 ...``."""
-    return " ".join(f"{name.replace(' ', '_')}={value}" for name, value in counts.items())
+def int_stats(stats: Mapping[str, Any]) -> dict[str, int]:
+    """The counting stats of a run (the ones that add up across runs)."""
+    return {name: value for name, value in stats.items() if isinstance(value, int) and not isinstance(value, bool)}
+
+
+def source_name(spider: Spider) -> str:
+    """The configured source a spider crawls (``-a source=NAME``), else the spider's name."""
+    return getattr(spider, "source_name", "") or spider.name
+
+
+def crawler_outcome(crawler: Crawler, max_failure_share: float) -> Outcome:
+    """The outcome of one crawler's run; a crawler whose spider never started failed."""
+    if crawler.spider is None:
+        return Outcome(EXIT_FAILED, "the crawl did not start")
+    return run_outcome(crawler.stats.get_stats(), max_failure_share)
+
+
+def summary(
+    source: str, spider: str, stats: Mapping[str, Any], outcome: Outcome, started: float, finished: float
+) -> dict[str, Any]:
+    """One run's summary as the summary file holds it; ``started``/``finished`` in seconds since the epoch."""
+    return {
+        "source": source,
+        "spider": spider,
+        "exit_status": outcome.exit_status,
+        "headline": outcome.headline(source),
+        "outcome": outcome.reason,
+        "reason": stats.get("finish_reason", ""),
+        "started": round(started, 3),
+        "finished": round(finished, 3),
+        "seconds": round(finished - started, 3),
+        **summary_counts(stats),
+        "stats": int_stats(stats),
+    }
+
+
+def total_summary(summaries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The sum of several runs' summaries, which failed when any of them failed; one run's summary itself."""
+    summaries = list(summaries)
+    if len(summaries) == 1:
+        return dict(summaries[0])
+    stats: Counter[str] = Counter()
+    for one in summaries:
+        stats.update(one["stats"])
+    failed = [one["source"] for one in summaries if one["exit_status"]]
+    if failed:
+        outcome = Outcome(
+            max(one["exit_status"] for one in summaries),
+            f"{len(failed)} of {len(summaries)} sources failed ({', '.join(failed)})",
+        )
+    else:
+        outcome = run_outcome({**stats, "finish_reason": "finished"}, max_failure_share=1.0)
+    started = min((one["started"] for one in summaries), default=0.0)
+    finished = max((one["finished"] for one in summaries), default=0.0)
+    return summary(TOTAL, "", {**stats, "finish_reason": "finished"}, outcome, started, finished)
+
+
+def log_summary(one: Mapping[str, Any]) -> None:
+    """Log a summary: its headline, then its table; INFO, or ERROR when its run failed."""
+    counts = {name: one[name] for name, _ in COUNTS}
+    level = logging.ERROR if one["exit_status"] else logging.INFO
+    logger.log(level, "%s\n%s", one["headline"], summary_table(counts, one["seconds"]))
+
+
+def write_summary_file(path: str, one: dict[str, Any]) -> None:
+    """Add ``one`` to the summaries this process wrote to ``path`` and rewrite the file atomically."""
+    written = _written.setdefault(os.path.abspath(path), [])
+    written.append(one)
+    record = {**total_summary(written), "sources": written}
+    target = Path(path)
+    scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    scratch.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    scratch.replace(target)
+
+
+class EraseLiveLine(logging.Filter):
+    """A filter for a terminal's log handler: erases the live progress line before a record is written."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.progress.erase()
+        return True
 
 
 class Progress:
-    """Report progress while a crawl runs and a summary when it closes."""
+    """Report progress while a crawl runs and its summary when the engine stops.
 
-    def __init__(self, stats: StatsCollector, interval: float, summary_file: str, stream: TextIO) -> None:
-        self.stats = stats
+    Settings: ``NEWSBOT_PROGRESS_INTERVAL`` (seconds), ``NEWSBOT_SUMMARY_FILE``, ``NEWSBOT_MAX_FAILURE_SHARE``.
+    """
+
+    def __init__(
+        self,
+        crawler: Crawler,
+        interval: float,
+        summary_file: str,
+        max_failure_share: float,
+        stream: TextIO,
+        live: bool,
+    ) -> None:
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
         self.interval = interval
         self.summary_file = summary_file
+        self.max_failure_share = max_failure_share
         self.stream = stream
-        self.live = stream.isatty()
-        self.started = time.monotonic()
+        self.live = live
+        self.drawn = False
+        self.started = time.time()
         self.loop: task.LoopingCall | None = None
+        self.filter = EraseLiveLine(self)
+        self.summary: dict[str, Any] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
         settings = crawler.settings
+        live = sys.stderr.isatty() and settings.getbool("LOG_ENABLED")
         extension = cls(
-            crawler.stats,
-            settings.getfloat("NEWSBOT_PROGRESS_INTERVAL", 1.0 if sys.stderr.isatty() else 30.0),
-            settings.get("NEWSBOT_SUMMARY_FILE", ""),
+            crawler,
+            settings.getfloat("NEWSBOT_PROGRESS_INTERVAL", 1.0 if live else 30.0),
+            settings.get("NEWSBOT_SUMMARY_FILE") or "",
+            settings.getfloat("NEWSBOT_MAX_FAILURE_SHARE", DEFAULT_MAX_FAILURE_SHARE),
             sys.stderr,
+            live,
         )
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
+    def terminal_handlers(self) -> list[logging.Handler]:
+        """The root log handlers that write to this extension's terminal."""
+        return [handler for handler in logging.root.handlers if getattr(handler, "stream", None) is self.stream]
+
     def spider_opened(self, spider: Spider) -> None:
-        self.started = time.monotonic()
+        self.started = time.time()
+        if self.live:
+            for handler in self.terminal_handlers():
+                handler.addFilter(self.filter)
         self.loop = task.LoopingCall(self.report)
         self.loop.start(self.interval, now=False)
 
     def report(self) -> None:
         counts = summary_counts(self.stats.get_stats())
-        elapsed = max(time.monotonic() - self.started, 1e-9)
+        elapsed = max(time.time() - self.started, 1e-9)
         rate = (counts["new"] + counts["updated"]) / elapsed
         line = (
-            f"pages {counts['pages']}  new {counts['new']}  updated {counts['updated']}  "
-            f"known {counts['skipped'] + counts['unchanged']}  failed {counts['failed']}  {rate:.1f} articles/s"
+            f"{source_name(self.crawler.spider)}: pages {counts['pages']}  new {counts['new']}  "
+            f"updated {counts['updated']}  known {counts['skipped'] + counts['unchanged']}  "
+            f"failed {counts['failed']}  {rate:.1f} articles/s"
         )
         if self.live:
-            self.stream.write("\r\x1b[K" + line)
+            self.stream.write(ERASE_LINE + line)
             self.stream.flush()
+            self.drawn = True
         else:
             logger.info(line)
+
+    def erase(self) -> None:
+        """Erase the live line, if one is drawn."""
+        if self.drawn:
+            self.stream.write(ERASE_LINE)
+            self.stream.flush()
+            self.drawn = False
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
-        if self.live:
-            self.stream.write("\r\x1b[K")
-        counts = summary_counts(self.stats.get_stats())
-        seconds = time.monotonic() - self.started
-        nothing = counts["new"] == counts["updated"] == 0
-        headline = f"{spider.name}: {'nothing new' if nothing else 'archive updated'} ({reason})"
-        self.stream.write(f"{headline}\n{summary_table(counts, seconds)}\n")
-        self.stream.flush()
-        logger.info("summary %s", summary_line(counts))
+        self.erase()
+        for handler in self.terminal_handlers():
+            handler.removeFilter(self.filter)
+
+    def engine_stopped(self) -> None:
+        spider = self.crawler.spider
+        if spider is None:
+            return
+        stats = self.stats.get_stats()
+        outcome = run_outcome(stats, self.max_failure_share)
+        self.summary = summary(source_name(spider), spider.name, stats, outcome, self.started, time.time())
+        log_summary(self.summary)
         if self.summary_file:
-            stats = {name: value for name, value in self.stats.get_stats().items() if isinstance(value, int)}
-            record = {
-                "spider": spider.name,
-                "reason": reason,
-                "seconds": round(seconds, 3),
-                **counts,
-                "stats": stats,
-            }
-            Path(self.summary_file).write_text(json.dumps(record), encoding="utf-8")
+            write_summary_file(self.summary_file, self.summary)

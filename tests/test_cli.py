@@ -1,0 +1,136 @@
+"""The ``newsbot`` command line as a Scrapy user knows it: its name, its version, help for every option, and
+one-line errors (exit status 2 for usage, 1 for failures) driven through the real CLI in subprocesses."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import scrapy
+from scrapy.cmdline import _get_commands_dict
+from scrapy.utils.project import get_project_settings
+
+from newsbot import __version__
+from newsbot.cli import build_parser, command_settings
+from tests.conftest import SEED_URL
+from tests.servers import run_newsbot
+
+NEWSBOT_COMMANDS = ("crawl", "fetch", "replay", "renormalise", "schedule", "validate", "sources", "version")
+
+
+def commands() -> dict:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsbot.settings")
+    return _get_commands_dict(get_project_settings(), inproject=False)
+
+
+def test_version_names_newsbot_beside_scrapy():
+    expected = f"newsbot {__version__} (Scrapy {scrapy.__version__})"
+    assert __version__ == "0.3.0"
+    for args in (["version"], ["--version"]):
+        done = run_newsbot(*args)
+        assert (done.returncode, done.stdout.strip()) == (0, expected), done.stderr
+
+
+def test_help_and_every_usage_say_newsbot_not_scrapy():
+    listing = run_newsbot("--help")
+    assert listing.returncode == 0
+    assert "newsbot <command> [options] [args]" in listing.stdout
+    assert not [line for line in listing.stdout.splitlines() if "scrapy <" in line or '"scrapy' in line]
+    for name in NEWSBOT_COMMANDS:
+        done = run_newsbot(name, "-h")
+        assert done.returncode == 0, done.stderr
+        assert f"newsbot {name}" in done.stdout
+        assert "scrapy " not in done.stdout.lower()
+
+
+@pytest.mark.parametrize("name", sorted(commands()))
+def test_every_option_of_every_command_has_help(name):
+    command = commands()[name]
+    command_settings(command, get_project_settings())
+    parser = build_parser(name, command)
+    unhelped = [action.option_strings or action.dest for action in parser._actions if not action.help]
+    assert not unhelped
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["crawl"], "give one source name"),
+        (["crawl", "nosuch"], "no source 'nosuch'"),
+        (["crawl", "sina-finance", "--channels", "nosuch"], "no Sina Finance channel 'nosuch'"),
+        (["crawl", "sina-finance", "--max-pages", "0"], "--max-pages: must be 1 or more, not 0"),
+        (["crawl", "sina-finance", "--max-pages", "-1"], "--max-pages: must be 1 or more, not -1"),
+        (["crawl", "sina-finance", "--max-pages", "many"], "--max-pages: not a whole number"),
+        (["crawl", "article"], "the article spider needs -a url=VALUE"),
+        (["crawl", "feed"], "give the feed spider either source=NAME or url=URL"),
+        (["crawl", "sina-finance", "-a", "oops"], "Invalid -a value"),
+        (["fetch"], "give exactly one URL"),
+        (["fetch", "finance.sina.com.cn/a.shtml"], "not an http(s) URL"),
+        (["fetch", "https://reader:secret@finance.sina.com.cn/a.shtml"], "the URL holds credentials"),
+        (["fetch", "https://finance.sina.com.cn/" + "a" * 2100], "over Scrapy's URLLENGTH_LIMIT (2083)"),
+        (["replay"], "give one or more WARC files"),
+        (["replay", "/nonexistent.warc.gz"], "no such file: /nonexistent.warc.gz"),
+        (["renormalise", "/nonexistent.warc.gz"], "no such file: /nonexistent.warc.gz"),
+        (["schedule", "sina-finance", "--every", "soon"], "not a duration"),
+        (["schedule", "sina-finance", "--every", "1m", "--runs", "0"], "--runs: must be 1 or more"),
+        (["schedule", "nosuch", "--every", "1m"], "no source 'nosuch'"),
+        (["validate", "/nonexistent-folder"], "no such folder: /nonexistent-folder"),
+        (["nosuch"], "unknown command 'nosuch'"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args, message):
+    done = run_newsbot(*args)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert message in done.stderr
+    assert done.stderr.startswith("newsbot")
+    assert "Traceback" not in done.stderr
+
+
+def test_a_long_url_is_allowed_up_to_the_urllength_limit_setting():
+    long_url = "https://finance.sina.com.cn/" + "a" * 2100
+    done = run_newsbot("fetch", long_url, "-s", "URLLENGTH_LIMIT=100")
+    assert "URLLENGTH_LIMIT (100)" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["crawl", "sina-finance"],
+        ["fetch", SEED_URL],
+        ["replay", "__warc__"],
+        ["renormalise", "__warc__"],
+        ["schedule", "sina-finance", "--every", "1m"],
+        ["validate"],
+    ],
+)
+def test_an_archive_option_naming_a_file_is_a_one_line_usage_error(tmp_path, command):
+    afile = tmp_path / "notes.txt"
+    afile.write_text("not a folder")
+    warc = tmp_path / "some.warc.gz"
+    warc.write_bytes(b"")
+    args = [str(warc) if part == "__warc__" else part for part in command]
+    for archive in (["--archive", str(afile)], ["-s", f"NEWSBOT_OUTPUT_DIR={afile}"]):
+        done = run_newsbot(*args, *archive)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip() == (
+            f"newsbot {command[0]}: error: the archive folder {afile} is a file, not a folder "
+            f"(see: newsbot {command[0]} -h)"
+        )
+    assert afile.read_text() == "not a folder"
+
+
+def test_validate_takes_the_folder_positionally_or_as_archive_and_says_when_it_holds_no_post(tmp_path):
+    for args in ([str(tmp_path)], ["--archive", str(tmp_path)]):
+        done = run_newsbot("validate", *args)
+        assert done.returncode == 1
+        assert done.stderr.strip() == f"newsbot: error: no posts under {tmp_path}"
+    both = run_newsbot("validate", str(tmp_path), "--archive", str(tmp_path / "other"))
+    assert both.returncode == 2 and "give one archive folder" in both.stderr
+
+
+def test_o_naming_a_folder_says_o_is_a_feed_export_and_the_archive_is_archive(tmp_path):
+    done = run_newsbot("crawl", "sina-finance", "-o", str(tmp_path))
+    assert done.returncode == 2
+    assert "-o/-O FILE is a feed export of the items" in done.stderr
+    assert "--archive DIR" in done.stderr
