@@ -12,7 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from newsbot.fingerprint import hamming
-from newsbot.index import ArchiveIndex, Entry, band_probes, band_values, index_path, to_signed, to_unsigned
+from newsbot.index import ArchiveIndex, Entry, index_path, to_signed, to_unsigned
+from newsbot.index.near import band_probes, band_values
 
 ROOT = Path(__file__).resolve().parents[1]
 
