@@ -12,8 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from newsbot.fingerprint import hamming
-from newsbot.index import ArchiveIndex, Entry, index_path, to_signed, to_unsigned
-from newsbot.index.near import band_probes, band_values
+from newsbot.index import ArchiveIndex, Entry, index_path, near, to_signed, to_unsigned
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,16 +40,33 @@ def test_signed_storage_round_trips_every_64_bit_value():
         assert to_unsigned(to_signed(value)) == value
 
 
-def test_bands_cover_all_64_bits():
+def test_blocks_cover_all_64_bits_once():
     value = random.Random(1).getrandbits(64)
-    assert sum(part << (16 * band) for band, part in enumerate(band_values(value))) == value
+    assert sum(near.BLOCK_WIDTHS) == 64
+    parts = near.blocks(value)
+    assert sum(part << start for part, start in zip(parts, near.BLOCK_STARTS, strict=True)) == value
 
 
-def test_band_probes_reach_every_value_within_the_radius():
-    probes = band_probes(0, 1)
-    assert len(probes) == 4
-    assert all(sorted(values) == sorted([0] + [1 << bit for bit in range(16)]) for values in probes)
-    assert len(band_probes(0, 2)[0]) == 1 + 16 + 120
+def test_any_six_changed_blocks_leave_some_table_untouched_and_five_blocks_do_not_suffice():
+    assert near.covers(near.TABLES, 6)
+    assert len(set(near.TABLES)) == len(near.TABLES)
+    assert not near.covers(near.TABLES, 9)
+
+
+def test_a_hash_within_six_bits_shares_a_table_code_wherever_the_bits_are():
+    rng = random.Random("codes")
+    for _ in range(2000):
+        value = rng.getrandbits(64)
+        other = flip(value, *rng.sample(range(64), rng.randint(0, 6)))
+        assert set(near.table_codes(value)) & set(near.table_codes(other))
+    assert len(set(near.table_codes(0))) == len(near.TABLES)
+
+
+def test_prefix_flips_reach_every_prefix_within_the_extra_distance():
+    assert near.prefix_flips(6) == [[0]] * len(near.TABLES)
+    widths = [sum(near.BLOCK_WIDTHS[block] for block in table) for table in near.TABLES]
+    assert [len(flips) for flips in near.prefix_flips(7)] == [1 + width for width in widths]
+    assert near.probe_count(7) == sum(1 + width for width in widths)
 
 
 def test_index_lives_in_the_output_folder_in_wal_mode(tmp_path):
@@ -108,7 +124,7 @@ def test_find_near_returns_every_entry_within_the_distance_and_none_beyond(tmp_p
         assert [item.key for item in index.find_near(base, 4)][2] == "sina:doc00001003"
 
 
-def test_find_near_answers_wide_distances_by_probing_neighbour_band_values(tmp_path):
+def test_find_near_answers_wide_distances_by_probing_prefixes_or_reading_every_hash(tmp_path):
     base = random.Random("wide").getrandbits(64)
     with ArchiveIndex(tmp_path) as index:
         index.record(entry(1, simhash=flip(base, 0, 1, 16, 17, 32, 33, 48, 49)))
@@ -116,6 +132,9 @@ def test_find_near_answers_wide_distances_by_probing_neighbour_band_values(tmp_p
         assert index.find_near(base, 7) == []
         assert [item.key for item in index.find_near(base, 8)] == ["sina:doc00000001"]
         assert [item.key for item in index.find_near(base, 12)] == ["sina:doc00000001", "sina:doc00000002"]
+        assert [item.key for item in index.find_near(flip(base, 0, 1), 6)] == ["sina:doc00000001"]
+        assert [item.key for item in index.find_near(flip(base, 0), 7)] == ["sina:doc00000001"]
+        assert [item.key for item in index.find_near(flip(base, 0), 6)] == []
 
 
 def test_alias_makes_another_key_known_and_resolves_to_the_article(tmp_path):
@@ -211,3 +230,40 @@ def test_record_many_stores_a_batch_in_one_transaction(tmp_path):
         assert index.record_many(batch) == 100
         assert list(index.entries()) == batch
         assert index.find_near(batch[42].simhash, 0) == [batch[42]]
+
+
+def test_an_index_from_0_2_0_is_migrated_once_with_one_line_and_keeps_every_entry_and_alias(tmp_path, caplog):
+    index_path(tmp_path).parent.mkdir(parents=True)
+    stored = [entry(number) for number in range(30)]
+    with sqlite3.connect(index_path(tmp_path)) as db:
+        db.execute(
+            "CREATE TABLE entries (key TEXT PRIMARY KEY, path TEXT NOT NULL, url TEXT NOT NULL,"
+            " body_hash TEXT NOT NULL, simhash INTEGER NOT NULL, published TEXT NOT NULL) WITHOUT ROWID"
+        )
+        db.execute("CREATE INDEX entries_body_hash ON entries (body_hash)")
+        db.execute(
+            "CREATE TABLE bands (band INTEGER NOT NULL, value INTEGER NOT NULL, key TEXT NOT NULL,"
+            " simhash INTEGER NOT NULL, PRIMARY KEY (band, value, key)) WITHOUT ROWID"
+        )
+        db.execute("CREATE TABLE aliases (alias TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID")
+        db.execute("CREATE TABLE failures (key TEXT PRIMARY KEY, attempts INTEGER)")
+        db.executemany(
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)",
+            [(e.key, e.path, e.url, e.body_hash, to_signed(e.simhash), e.published) for e in stored],
+        )
+        db.execute("INSERT INTO aliases VALUES ('url:0123456789abcdef', ?)", (stored[7].key,))
+        db.execute("INSERT INTO failures VALUES ('sina:x', 3)")
+    db.close()
+    with caplog.at_level("INFO"), ArchiveIndex(tmp_path) as index:
+        assert list(index.entries()) == stored
+        assert index.get("url:0123456789abcdef") == stored[7]
+        assert index.find_near(flip(stored[9].simhash, 1, 30, 60), 6) == [stored[9]]
+        assert index.find_exact(stored[3].body_hash) == stored[3]
+    assert [record.levelname for record in caplog.records] == ["WARNING"]
+    assert "migrated the index from newsbot 0.2.0" in caplog.text
+    caplog.clear()
+    with ArchiveIndex(tmp_path) as index, sqlite3.connect(index_path(tmp_path)) as db:
+        assert len(index) == 30
+        assert db.execute("SELECT attempts FROM failures").fetchall() == [(3,)]
+        assert "bands" not in {name for (name,) in db.execute("SELECT name FROM sqlite_schema")}
+    assert caplog.records == []

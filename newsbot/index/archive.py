@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from newsbot.index import keys, near
+from newsbot.index import keys, near, schema
 from newsbot.index.base import Entry
 from newsbot.index.database import connect, index_path, transaction
+
+logger = logging.getLogger(__name__)
 
 
 class ArchiveIndex:
@@ -20,8 +23,9 @@ class ArchiveIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.connection: sqlite3.Connection | None = connect(self.path)
         with self._write() as db:
-            for statement in (*keys.SCHEMA, *near.SCHEMA):
-                db.execute(statement)
+            migrated = schema.prepare(db)
+        if migrated:
+            logger.warning("%s: %s", self.path, migrated)
 
     def _db(self) -> sqlite3.Connection:
         if self.connection is None:
@@ -47,28 +51,36 @@ class ArchiveIndex:
 
     def find_near(self, simhash: int, distance: int) -> list[Entry]:
         """Stored entries within ``distance`` bits of ``simhash``, nearest first."""
-        found = near.keys_near(self._db(), simhash, distance)
-        return [self.get(key) for key in sorted(found, key=lambda key: (found[key], key))]
+        found = near.ids_near(self._db(), simhash, distance)
+        entries = keys.by_ids(self._db(), list(found))
+        return [entry for _, _, entry in sorted((found[i], entry.key, entry) for i, entry in entries.items())]
 
-    def _insert(self, db: sqlite3.Connection, entry: Entry) -> None:
-        previous = keys.stored_simhash(db, entry.key)
+    def _insert(self, db: sqlite3.Connection, entry: Entry) -> tuple[int, int] | None:
+        """Store ``entry``; return its id and SimHash when its near rows are still to be added."""
+        previous = keys.stored(db, entry.key)
+        if previous is not None and previous[1] == entry.simhash:
+            keys.upsert(db, entry)
+            return None
         if previous is not None:
-            near.remove(db, entry.key, previous)
-        keys.upsert(db, entry)
-        near.add(db, entry.key, entry.simhash)
+            near.remove(db, *previous)
+        return keys.upsert(db, entry), entry.simhash
 
     def record(self, entry: Entry) -> None:
         """Store or replace ``entry`` in one transaction."""
         with self._write() as db:
-            self._insert(db, entry)
+            if added := self._insert(db, entry):
+                near.add(db, *added)
 
     def record_many(self, entries: Iterable[Entry]) -> int:
         """Store or replace many entries in one transaction; return their count."""
         count = 0
         with self._write() as db:
+            added: dict[int, int] = {}
             for entry in entries:
-                self._insert(db, entry)
+                if pair := self._insert(db, entry):
+                    added[pair[0]] = pair[1]
                 count += 1
+            near.add_many(db, added.items())
         return count
 
     def alias(self, key: str, other_key: str) -> None:
@@ -86,12 +98,19 @@ class ArchiveIndex:
         with self._write() as db:
             db.execute("CREATE TEMP TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY) WITHOUT ROWID")
             db.execute("DELETE FROM seen")
+            added: dict[int, int] = {}
             for entry in entries:
-                self._insert(db, entry)
+                if pair := self._insert(db, entry):
+                    added[pair[0]] = pair[1]
                 db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (entry.key,))
                 count += 1
-            db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM seen)")
-            near.prune(db)
+            near.add_many(db, added.items())
+            vanished = db.execute(
+                "SELECT id, simhash FROM entries WHERE key NOT IN (SELECT key FROM seen)"
+            ).fetchall()
+            for entry_id, simhash in vanished:
+                near.remove(db, entry_id, simhash)
+            db.executemany("DELETE FROM entries WHERE id = ?", [(entry_id,) for entry_id, _ in vanished])
             db.execute("DELETE FROM aliases WHERE key NOT IN (SELECT key FROM entries)")
             db.execute("DELETE FROM seen")
         return count

@@ -15,6 +15,8 @@ from pathlib import Path
 INDEX_DIR = ".newsbot"
 INDEX_FILE = "index.sqlite3"
 BUSY_TIMEOUT = 60.0
+CACHE_KIB = 32768
+MMAP_BYTES = 1 << 34
 
 
 def index_path(output_dir: Path | str) -> Path:
@@ -27,6 +29,8 @@ def connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     return connection
 
 

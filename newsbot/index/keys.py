@@ -7,8 +7,8 @@ import sqlite3
 from newsbot.index.base import Entry, to_signed, to_unsigned
 
 SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, path TEXT NOT NULL, url TEXT NOT NULL,"
-    " body_hash TEXT NOT NULL, simhash INTEGER NOT NULL, published TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS entries (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, path TEXT NOT NULL,"
+    " url TEXT NOT NULL, body_hash TEXT NOT NULL, simhash INTEGER NOT NULL, published TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS entries_body_hash ON entries (body_hash)",
     "CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID",
 )
@@ -40,6 +40,16 @@ def get(db: sqlite3.Connection, key: str) -> Entry | None:
     return entry_of(row) if row else None
 
 
+def by_ids(db: sqlite3.Connection, ids: list[int]) -> dict[int, Entry]:
+    """The entries with these row ids, by id."""
+    found: dict[int, Entry] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = db.execute(f"SELECT id, {COLUMNS} FROM entries WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+        found.update((row[0], entry_of(row[1:])) for row in rows)
+    return found
+
+
 def find_exact(db: sqlite3.Connection, body_hash: str) -> Entry | None:
     """A stored entry with this body hash, the first by key if several."""
     row = db.execute(
@@ -48,21 +58,23 @@ def find_exact(db: sqlite3.Connection, body_hash: str) -> Entry | None:
     return entry_of(row) if row else None
 
 
-def stored_simhash(db: sqlite3.Connection, key: str) -> int | None:
-    """The SimHash stored under ``key`` (signed), ``None`` if the key is not stored."""
-    row = db.execute("SELECT simhash FROM entries WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
+def stored(db: sqlite3.Connection, key: str) -> tuple[int, int] | None:
+    """The row id and (unsigned) SimHash stored under ``key``, ``None`` if the key is not stored."""
+    row = db.execute("SELECT id, simhash FROM entries WHERE key = ?", (key,)).fetchone()
+    return (row[0], to_unsigned(row[1])) if row else None
 
 
-def upsert(db: sqlite3.Connection, entry: Entry) -> None:
-    """Store or replace ``entry``; an empty URL keeps the stored one; ``entry.key`` stops being an alias."""
-    db.execute(
+def upsert(db: sqlite3.Connection, entry: Entry) -> int:
+    """Store or replace ``entry`` and return its row id; an empty URL keeps the stored one; ``entry.key``
+    stops being an alias."""
+    (entry_id,) = db.execute(
         f"INSERT INTO entries ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
         " path = excluded.path, url = coalesce(nullif(excluded.url, ''), url), body_hash = excluded.body_hash,"
-        " simhash = excluded.simhash, published = excluded.published",
+        " simhash = excluded.simhash, published = excluded.published RETURNING id",
         (entry.key, entry.path, entry.url, entry.body_hash, to_signed(entry.simhash), entry.published),
-    )
+    ).fetchone()
     db.execute("DELETE FROM aliases WHERE alias = ?", (entry.key,))
+    return entry_id
 
 
 def add_alias(db: sqlite3.Connection, key: str, other_key: str) -> None:
