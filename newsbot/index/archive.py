@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -10,7 +11,8 @@ from pathlib import Path
 
 from newsbot.index import keys, near, schema
 from newsbot.index.base import Entry
-from newsbot.index.database import connect, index_path, transaction
+from newsbot.index.database import connect, index_path
+from newsbot.index.rebuild import index_lock, readable, recover, upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -19,23 +21,58 @@ class ArchiveIndex:
     """The persistent index of one output folder (``Index`` on SQLite). The posts stay the source of truth."""
 
     def __init__(self, output_dir: Path | str) -> None:
-        self.path = index_path(Path(output_dir))
+        self.output_dir = Path(output_dir)
+        self.path = index_path(self.output_dir)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection: sqlite3.Connection | None = connect(self.path)
+        self.connection: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None
+        if readable(self.path) is not None:
+            recover(self.output_dir)
+        elif schema.outdated(self.path):
+            upgrade(self.output_dir)
+        self._open()
+
+    def _open(self) -> None:
+        """Connect to the file now at ``self.path`` (shared ``index_lock``: never mid-swap) and prepare it."""
+        with index_lock(self.output_dir, exclusive=False):
+            self.connection = connect(self.path)
+            stat = os.stat(self.path)
+            self._identity = (stat.st_dev, stat.st_ino)
         with self._write() as db:
-            migrated = schema.prepare(db)
-        if migrated:
-            logger.warning("%s: %s", self.path, migrated)
+            schema.prepare(db)
+
+    def _replaced(self) -> bool:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        return (stat.st_dev, stat.st_ino) != self._identity
 
     def _db(self) -> sqlite3.Connection:
         if self.connection is None:
             raise RuntimeError(f"the index {self.path} is closed")
+        if self._replaced():
+            logger.info("the index %s was rebuilt; reopening it", self.path)
+            self.connection.close()
+            self._open()
         return self.connection
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with transaction(self._db()) as db:
+        """One ``BEGIN IMMEDIATE`` transaction on the file now at ``self.path``, committed or rolled back."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        if self._replaced():
+            db.execute("ROLLBACK")
+            db = self._db()
+            db.execute("BEGIN IMMEDIATE")
+        try:
             yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
 
     def knows(self, key: str) -> bool:
         """Whether ``key`` is stored or is another URL's key of a stored article."""

@@ -18,24 +18,36 @@ from newsbot.post import split
 from newsbot.storage import HISTORY_DIR
 
 
-def entry_from_post(root: Path, path: Path) -> Entry:
-    """The entry of the post at ``path`` under the output folder ``root``, read from the post alone.
+def read_post(root: Path, path: Path) -> tuple[str, str, str]:
+    """The path relative to ``root``, publication time (ISO 8601 UTC) and body HTML of the post at ``path``.
 
-    Raises ``ValueError`` for a file that is not a post.
+    Raises ``ValueError`` (or ``KeyError``, ``TypeError``) for a file that is not a post, ``OSError`` if unreadable.
     """
     text = path.read_text(encoding="utf-8")
     front, inner = split(text)
     published = parsedate_to_datetime(frontmatter.loads(front + "\n")["date"])
-    relpath = path.relative_to(root).as_posix()
-    body = body_text(inner)
+    return path.relative_to(root).as_posix(), published.astimezone(UTC).isoformat(), inner
+
+
+def entry_of_post(relpath: str, published: str, body_html: str) -> Entry:
+    """The entry of a post read with ``read_post``: its key from the path, fingerprints of its body."""
+    body = body_text(body_html)
     return Entry(
         key=key_from_post_path(relpath),
         path=relpath,
         url="",
         body_hash=exact_fingerprint(body),
         simhash=simhash(body),
-        published=published.astimezone(UTC).isoformat(),
+        published=published,
     )
+
+
+def entry_from_post(root: Path, path: Path) -> Entry:
+    """The entry of the post at ``path`` under the output folder ``root``, read from the post alone.
+
+    Raises ``ValueError`` for a file that is not a post.
+    """
+    return entry_of_post(*read_post(root, path))
 
 
 def post_paths(root: Path) -> Iterator[Path]:

@@ -1,0 +1,236 @@
+"""The index rebuilt beside the live one: a damaged file replaced from the posts, ``reindex`` while crawls run."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from newsbot.index import ArchiveIndex, Entry, index_path, post_paths
+from newsbot.index.rebuild import damage, rebuild
+from newsbot.post import Post, render
+from tests.servers import ROOT, run_newsbot
+
+GENERATED_POSTS = 20_000
+TEXT = "沪指收涨上证综指深证成指创业板指成交额北向资金净买入半导体新能源汽车券商板块银行保险地产医药消费"
+
+
+def write_posts(root: Path, count: int, start: int = 0) -> None:
+    """``count`` small valid posts under ``root/gen/``, each with its own text."""
+    rng = random.Random(start)
+    published = datetime(2024, 1, 1, tzinfo=UTC)
+    for number in range(start, start + count):
+        when = published + timedelta(minutes=number)
+        body = "".join(rng.choice(TEXT) for _ in range(300))
+        path = root / "gen" / f"{when:%Y}" / f"{when:%m}" / f"p{number:07d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        post = Post(f"第{number}篇", ("财经", "滚动", "生成"), "newsbot", when, f"<p>{body}</p>", None)
+        path.write_text(render(post), encoding="utf-8")
+
+
+def snapshot_crawl(out: Path) -> subprocess.CompletedProcess:
+    summary = out.parent / f"{out.name}-summary-{time.monotonic_ns()}.json"
+    return run_newsbot(
+        "crawl",
+        "sina-finance",
+        "--snapshot",
+        "-s",
+        f"NEWSBOT_OUTPUT_DIR={out}",
+        "-s",
+        f"NEWSBOT_SUMMARY_FILE={summary}",
+    )
+
+
+def truncate_half(path: Path) -> None:
+    os.truncate(path, path.stat().st_size // 2)
+
+
+def random_bytes(path: Path) -> None:
+    path.write_bytes(random.Random(7).randbytes(path.stat().st_size))
+
+
+@pytest.mark.parametrize("corrupt", [truncate_half, random_bytes])
+def test_a_crawl_over_a_damaged_index_moves_it_aside_rebuilds_it_from_the_posts_and_succeeds(
+    tmp_path, corrupt
+):
+    out = tmp_path / "archive"
+    first = snapshot_crawl(out)
+    assert first.returncode == 0, first.stderr[-3000:]
+    posts = len(list(post_paths(out)))
+    assert posts > 0
+    path = index_path(out)
+    for suffix in ("-wal", "-shm"):
+        assert not Path(f"{path}{suffix}").exists()
+    corrupt(path)
+    assert damage(path) is not None
+    second = snapshot_crawl(out)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "Traceback" not in second.stderr
+    warnings = [line for line in second.stderr.splitlines() if "could not be read" in line]
+    assert len(warnings) == 1 and "WARNING" in warnings[0] and f"{posts} indexed" in warnings[0]
+    assert "nothing new" in second.stderr
+    assert [p.name for p in path.parent.glob("index.sqlite3.broken-*")]
+    with ArchiveIndex(out) as index:
+        assert len(index) == posts
+
+
+def test_every_command_opening_a_damaged_index_rebuilds_it_once(tmp_path, caplog):
+    write_posts(tmp_path, 50)
+    with ArchiveIndex(tmp_path) as index:
+        assert len(index) == 0
+    rebuild(tmp_path)
+    truncate_half(index_path(tmp_path)) if index_path(tmp_path).stat().st_size > 8192 else random_bytes(
+        index_path(tmp_path)
+    )
+    with caplog.at_level("INFO"), ArchiveIndex(tmp_path) as index, ArchiveIndex(tmp_path) as other:
+        assert len(index) == len(other) == 50
+    assert len([r for r in caplog.records if "could not be read" in r.getMessage()]) == 1
+
+
+def test_rebuild_carries_over_other_tables_urls_aliases_and_entries_recorded_meanwhile(tmp_path):
+    write_posts(tmp_path, 40)
+    rebuild(tmp_path)
+    with ArchiveIndex(tmp_path) as index:
+        first = next(index.entries())
+        index.record(
+            Entry(
+                first.key,
+                first.path,
+                "https://example.com/first",
+                first.body_hash,
+                first.simhash,
+                first.published,
+            )
+        )
+        index.alias("url:0123456789abcdef", first.key)
+        index.alias("url:fedcba9876543210", "url:gone")
+    with sqlite3.connect(index_path(tmp_path)) as db:
+        db.execute(
+            'CREATE TABLE failures (key TEXT PRIMARY KEY, url TEXT, attempts INTEGER, "odd name" TEXT)'
+        )
+        db.execute("CREATE INDEX failures_attempts ON failures (attempts)")
+        db.execute("INSERT INTO failures VALUES ('sina:x', 'https://example.com/x', 3, 'é')")
+        db.execute('CREATE TABLE "sina listing" (key TEXT, mtime TEXT)')
+        db.execute("INSERT INTO \"sina listing\" VALUES ('sina:y', '2024-01-01')")
+    db.close()
+    write_posts(tmp_path, 5, start=40)
+    result = rebuild(tmp_path, workers=2)
+    assert (result.count, result.skipped, result.aliases, result.aliases_before) == (45, [], 1, 2)
+    with ArchiveIndex(tmp_path) as index, sqlite3.connect(index_path(tmp_path)) as db:
+        assert len(index) == 45
+        assert index.get("url:0123456789abcdef").url == "https://example.com/first"
+        assert not index.knows("url:fedcba9876543210")
+        assert db.execute("SELECT * FROM failures").fetchall() == [
+            ("sina:x", "https://example.com/x", 3, "é")
+        ]
+        assert db.execute('SELECT * FROM "sina listing"').fetchall() == [("sina:y", "2024-01-01")]
+        assert "failures_attempts" in {name for (name,) in db.execute("SELECT name FROM sqlite_schema")}
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_one_process_and_many_build_the_same_index(tmp_path):
+    write_posts(tmp_path, 600)
+    rebuild(tmp_path, workers=1)
+    with ArchiveIndex(tmp_path) as index:
+        single = list(index.entries())
+    rebuild(tmp_path, workers=3)
+    with ArchiveIndex(tmp_path) as index:
+        assert list(index.entries()) == single
+        assert index.find_near(single[17].simhash, 6)[0] == single[17]
+
+
+WRITER = """
+import sys, time
+from newsbot.index import ArchiveIndex, Entry
+index = ArchiveIndex(sys.argv[1])
+number = 0
+while True:
+    index.record(Entry(f"url:{number:016x}", f"x/2022/01/{number:016x}.md", "https://example.com/", "0" * 32,
+                       number * 0x9E3779B97F4A7C15 % 2**64, "2022-01-21T00:00:00+00:00"))
+    index.knows(f"url:{number + 1:016x}")
+    number += 1
+    time.sleep(0.002)
+"""
+
+
+def test_crawls_and_writers_run_while_reindex_rebuilds_a_large_archive(tmp_path):
+    out = tmp_path / "archive"
+    write_posts(out, GENERATED_POSTS)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    reindex = subprocess.Popen(
+        [sys.executable, "-c", "from newsbot.cli import main; main()", "reindex", "--workers", "2", str(out)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(out)], cwd=ROOT, env=environment, stderr=subprocess.PIPE, text=True
+    )
+    crawls = []
+    while reindex.poll() is None:
+        crawls.append(snapshot_crawl(out))
+    output, errors = reindex.communicate()
+    time.sleep(0.5)
+    assert writer.poll() is None, writer.stderr.read()
+    writer.kill()
+    writer.wait()
+    assert reindex.returncode == 0, errors[-3000:]
+    assert crawls
+    for crawl in crawls:
+        assert crawl.returncode == 0, crawl.stderr[-3000:]
+        assert "database is locked" not in crawl.stderr and "Traceback" not in crawl.stderr
+    assert "posts indexed, 0 skipped" in output and "floor" in output
+    assert any("archive updated" in crawl.stderr for crawl in crawls)
+    with sqlite3.connect(index_path(out)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with ArchiveIndex(out) as index:
+        indexed = {entry.path for entry in index.entries()}
+    assert {path.relative_to(out).as_posix() for path in post_paths(out)} <= indexed
+    assert json.dumps(sorted(p.name for p in index_path(out).parent.iterdir() if "rebuild" in p.name)) == "[]"
+
+
+def test_an_index_from_0_2_0_is_rebuilt_from_the_posts_once_keeping_urls_aliases_and_other_tables(
+    tmp_path, caplog
+):
+    write_posts(tmp_path, 30)
+    index_path(tmp_path).parent.mkdir(parents=True)
+    with sqlite3.connect(index_path(tmp_path)) as db:
+        db.execute(
+            "CREATE TABLE entries (key TEXT PRIMARY KEY, path TEXT NOT NULL, url TEXT NOT NULL,"
+            " body_hash TEXT NOT NULL, simhash INTEGER NOT NULL, published TEXT NOT NULL) WITHOUT ROWID"
+        )
+        db.execute(
+            "CREATE TABLE bands (band INTEGER NOT NULL, value INTEGER NOT NULL, key TEXT NOT NULL,"
+            " simhash INTEGER NOT NULL, PRIMARY KEY (band, value, key)) WITHOUT ROWID"
+        )
+        db.execute("CREATE TABLE aliases (alias TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID")
+        db.execute("CREATE TABLE failures (key TEXT PRIMARY KEY, attempts INTEGER)")
+        db.execute(
+            "INSERT INTO entries VALUES ('url:p0000007', 'gen/2024/01/p0000007.md', 'https://example.com/7',"
+            " 'x', 12345, '2024-01-01T00:07:00+00:00')"
+        )
+        db.execute("INSERT INTO aliases VALUES ('url:0123456789abcdef', 'url:p0000007')")
+        db.execute("INSERT INTO failures VALUES ('sina:x', 3)")
+    db.close()
+    with caplog.at_level("INFO"), ArchiveIndex(tmp_path) as index:
+        assert len(index) == 30
+        seventh = index.get("url:0123456789abcdef")
+        assert (seventh.key, seventh.url) == ("url:p0000007", "https://example.com/7")
+        assert seventh.simhash != 12345 and index.find_near(seventh.simhash, 0) == [seventh]
+    assert [record.levelname for record in caplog.records] == ["WARNING"]
+    assert "written by an older newsbot; rebuilt it from the posts: 30 indexed" in caplog.text
+    caplog.clear()
+    with ArchiveIndex(tmp_path), sqlite3.connect(index_path(tmp_path)) as db:
+        assert db.execute("SELECT * FROM failures").fetchall() == [("sina:x", 3)]
+        assert "bands" not in {name for (name,) in db.execute("SELECT name FROM sqlite_schema")}
+    assert caplog.records == []
