@@ -150,22 +150,6 @@ def test_alias_makes_another_key_known_and_resolves_to_the_article(tmp_path):
         assert len(index) == 1
 
 
-def test_rebuild_equals_what_was_recorded(tmp_path):
-    recorded = [entry(number) for number in range(50)]
-    with ArchiveIndex(tmp_path / "a") as index:
-        for item in recorded:
-            index.record(item)
-        index.alias("url:0123456789abcdef", recorded[3].key)
-        index.alias("url:1111111111111111", recorded[4].key)
-        assert index.rebuild(reversed(recorded[:40])) == 40
-        assert list(index.entries()) == recorded[:40]
-        assert index.knows("url:0123456789abcdef")
-        index.rebuild(recorded[5:])
-        assert not index.knows("url:0123456789abcdef")
-        assert index.find_near(recorded[45].simhash, 0) == [recorded[45]]
-        assert index.find_near(recorded[1].simhash, 0) == []
-
-
 def test_two_connections_writing_at_once_lose_nothing(tmp_path):
     ArchiveIndex(tmp_path).close()
 

@@ -234,3 +234,28 @@ def test_an_index_from_0_2_0_is_rebuilt_from_the_posts_once_keeping_urls_aliases
         assert db.execute("SELECT * FROM failures").fetchall() == [("sina:x", 3)]
         assert "bands" not in {name for (name,) in db.execute("SELECT name FROM sqlite_schema")}
     assert caplog.records == []
+
+
+def test_damage_reads_the_header_and_judges_the_size_only_without_a_wal_beside_it(tmp_path):
+    path = index_path(tmp_path)
+    assert damage(path) is None
+    with ArchiveIndex(tmp_path) as index:
+        index.record_many(
+            Entry(f"url:{n:04d}", f"x/2024/01/{n:04d}.md", "", f"{n:032x}", n * 2654435761, "2024-01-01")
+            for n in range(300)
+        )
+        assert Path(f"{path}-wal").exists()
+        assert damage(path) is None
+    assert damage(path) is None
+    size = path.stat().st_size
+    os.truncate(path, size - 4096)
+    assert "truncated" in damage(path)
+    os.truncate(path, size - 100)
+    assert "truncated" in damage(path)
+    Path(f"{path}-wal").write_bytes(b"")
+    assert damage(path) is None
+    Path(f"{path}-wal").unlink()
+    random_bytes(path)
+    assert damage(path) == "not an SQLite database"
+    path.write_bytes(b"")
+    assert damage(path) is None

@@ -126,32 +126,6 @@ class ArchiveIndex:
             with self._write() as db:
                 keys.add_alias(db, key, other_key)
 
-    def rebuild(self, entries: Iterable[Entry]) -> int:
-        """Make ``entries`` the whole index in one transaction; return their count.
-
-        An entry without URL keeps the URL stored for its key; aliases of vanished keys go.
-        """
-        count = 0
-        with self._write() as db:
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY) WITHOUT ROWID")
-            db.execute("DELETE FROM seen")
-            added: dict[int, int] = {}
-            for entry in entries:
-                if pair := self._insert(db, entry):
-                    added[pair[0]] = pair[1]
-                db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (entry.key,))
-                count += 1
-            near.add_many(db, added.items())
-            vanished = db.execute(
-                "SELECT id, simhash FROM entries WHERE key NOT IN (SELECT key FROM seen)"
-            ).fetchall()
-            for entry_id, simhash in vanished:
-                near.remove(db, entry_id, simhash)
-            db.executemany("DELETE FROM entries WHERE id = ?", [(entry_id,) for entry_id, _ in vanished])
-            db.execute("DELETE FROM aliases WHERE key NOT IN (SELECT key FROM entries)")
-            db.execute("DELETE FROM seen")
-        return count
-
     def entries(self) -> Iterator[Entry]:
         """Every stored entry, by key."""
         yield from map(keys.entry_of, self._db().execute(f"SELECT {keys.COLUMNS} FROM entries ORDER BY key"))

@@ -53,7 +53,8 @@ def index_lock(output_dir: Path, exclusive: bool) -> Iterator[None]:
 
 def damage(path: Path) -> str | None:
     """Why the file at ``path`` is not a whole SQLite database, judged by its 100-byte header; ``None`` if it
-    looks whole or does not exist (https://www.sqlite.org/fileformat.html, section 1.3)."""
+    looks whole or does not exist (https://www.sqlite.org/fileformat.html, section 1.3). Its size is judged only
+    when no ``-wal`` file is beside it: a checkpoint writes page 1 (the header) before the pages after it."""
     try:
         with open(path, "rb") as handle:
             header = handle.read(100)
@@ -70,6 +71,8 @@ def damage(path: Path) -> str | None:
     header_size_valid = header[24:28] == header[92:96] and pages > 0
     if page_size < 512 or page_size & (page_size - 1):
         return "not an SQLite database"
+    if Path(f"{path}-wal").exists():
+        return None
     if size % page_size:
         return f"{size} bytes is not a whole number of {page_size}-byte pages (truncated)"
     if header_size_valid and size < pages * page_size:
