@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from newsbot.fingerprint import hamming
-from newsbot.index import ArchiveIndex, Entry, index_path, near, to_signed, to_unsigned
+from newsbot.index import ArchiveIndex, Entry, index_path, keys, near, to_signed, to_unsigned
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -214,3 +214,16 @@ def test_record_many_stores_a_batch_in_one_transaction(tmp_path):
         assert index.record_many(batch) == 100
         assert list(index.entries()) == batch
         assert index.find_near(batch[42].simhash, 0) == [batch[42]]
+
+
+def test_fill_writes_the_same_rows_as_adding_one_by_one(tmp_path):
+    stored = [entry(number) for number in range(300)]
+    with ArchiveIndex(tmp_path / "a") as added, ArchiveIndex(tmp_path / "b") as filled:
+        added.record_many(stored)
+        with filled._write() as db:
+            for item in stored:
+                keys.upsert(db, item)
+            near.fill(db)
+        rows = "SELECT code, id, simhash FROM near ORDER BY code, id"
+        assert added.connection.execute(rows).fetchall() == filled.connection.execute(rows).fetchall()
+        assert len(filled.connection.execute(rows).fetchall()) == 300 * len(near.TABLES)

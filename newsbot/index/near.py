@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from newsbot.fingerprint import hamming
-from newsbot.index.base import to_signed
+from newsbot.index.base import to_signed, to_unsigned
 
 BLOCK_WIDTHS = (5,) * 12 + (4,)
 BLOCK_STARTS = tuple(itertools.accumulate(BLOCK_WIDTHS, initial=0))[:-1]
@@ -107,6 +107,26 @@ def add_many(db: sqlite3.Connection, pairs: Iterable[tuple[int, int]]) -> None:
     """``add`` for many ``(entry_id, simhash)`` pairs, written in code order (B-tree pages touched once)."""
     batch = sorted(itertools.chain.from_iterable(rows(entry_id, simhash) for entry_id, simhash in pairs))
     db.executemany("INSERT OR REPLACE INTO near VALUES (?, ?, ?)", batch)
+
+
+def fill(db: sqlite3.Connection) -> None:
+    """Write the rows of every stored entry into an empty ``near`` table, table by table in code order, so the
+    B-tree is only appended to (pages written once and full)."""
+    pairs = [(entry_id, to_unsigned(simhash)) for entry_id, simhash in db.execute("SELECT id, simhash FROM entries")]
+    for table, *placed in _LAYOUT:
+        parts = [
+            (BLOCK_STARTS[block], _MASKS[block], shift) for block, shift in zip(placed[::2], placed[1::2], strict=True)
+        ]
+        (sa, ma, ha), (sb, mb, hb), (sc, mc, hc), (sd, md, hd) = parts
+        rows = sorted(
+            (
+                table | (h >> sa & ma) << ha | (h >> sb & mb) << hb | (h >> sc & mc) << hc | (h >> sd & md) << hd,
+                entry_id,
+                to_signed(h),
+            )
+            for entry_id, h in pairs
+        )
+        db.executemany("INSERT INTO near VALUES (?, ?, ?)", rows)
 
 
 def remove(db: sqlite3.Connection, entry_id: int, simhash: int) -> None:

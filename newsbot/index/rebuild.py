@@ -138,11 +138,12 @@ class Rebuilt:
     workers: int = 1
 
 
-def _write_entries(db: sqlite3.Connection, entries: list[Entry]) -> None:
+def _write_entries(db: sqlite3.Connection, entries: list[Entry], with_near: bool = True) -> None:
     added = {}
     for entry in entries:
         added[keys.upsert(db, entry)] = entry.simhash
-    near.add_many(db, added.items())
+    if with_near:
+        near.add_many(db, added.items())
 
 
 def _copy_table(db: sqlite3.Connection, name: str) -> None:
@@ -262,12 +263,11 @@ def rebuild(
                     progress(read)
                 if len(batch) >= _WRITE_BATCH:
                     with transaction(db):
-                        _write_entries(db, batch)
-                    result.count += len(batch)
+                        _write_entries(db, batch, with_near=False)
                     batch = []
             with transaction(db):
-                _write_entries(db, batch)
-            result.count += len(batch)
+                _write_entries(db, batch, with_near=False)
+                near.fill(db)
             result.count = db.execute("SELECT count(*) FROM entries").fetchone()[0]
         finally:
             db.close()
