@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.index import ArchiveIndex, Entry, index_path, post_paths
+from newsbot.index import ArchiveIndex, Entry, index_path, post_paths, repair
 from newsbot.index.rebuild import damage, rebuild
 from newsbot.post import Post, render
 from tests.servers import ROOT, run_newsbot
@@ -259,3 +259,13 @@ def test_damage_reads_the_header_and_judges_the_size_only_without_a_wal_beside_i
     assert damage(path) == "not an SQLite database"
     path.write_bytes(b"")
     assert damage(path) is None
+
+
+def test_repair_lets_another_module_open_the_file_with_sqlite3(tmp_path):
+    write_posts(tmp_path, 10)
+    index_path(tmp_path).parent.mkdir(parents=True)
+    index_path(tmp_path).write_bytes(b"not an index" * 1000)
+    repair(tmp_path)
+    with sqlite3.connect(index_path(tmp_path)) as db:
+        assert db.execute("SELECT count(*) FROM entries").fetchone()[0] == 10
+    db.close()

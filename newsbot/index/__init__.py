@@ -3,11 +3,12 @@
 - ``base``: ``Entry`` and the ``Index`` interface every backend implements;
 - ``database``: the SQLite file, its connection and write transactions;
 - ``keys``: entries and aliases; ``near``: near-duplicate search;
-- ``archive``: ``ArchiveIndex``, the SQLite index the crawl uses;
+- ``archive``: ``ArchiveIndex``, the SQLite index the crawl uses, and ``repair``, which other modules opening
+  the same file with sqlite3 call first;
 - ``posts``: the posts read back as entries (the posts stay the source of truth).
 """
 
-from newsbot.index.archive import ArchiveIndex
+from newsbot.index.archive import ArchiveIndex, repair
 from newsbot.index.base import Entry, Index, to_signed, to_unsigned
 from newsbot.index.database import INDEX_DIR, INDEX_FILE, index_path
 from newsbot.index.posts import entry_from_post, post_paths
@@ -21,6 +22,7 @@ __all__ = [
     "entry_from_post",
     "index_path",
     "post_paths",
+    "repair",
     "to_signed",
     "to_unsigned",
 ]

@@ -17,6 +17,17 @@ from newsbot.index.rebuild import index_lock, readable, recover, upgrade
 logger = logging.getLogger(__name__)
 
 
+def repair(output_dir: Path) -> None:
+    """Make the index file of ``output_dir`` usable: a damaged one rebuilt, an older layout rebuilt (each with
+    one WARNING line). Call before opening ``index_path(output_dir)`` with sqlite3 directly."""
+    path = index_path(output_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if readable(path) is not None:
+        recover(output_dir)
+    elif schema.outdated(path):
+        upgrade(output_dir)
+
+
 class ArchiveIndex:
     """The persistent index of one output folder (``Index`` on SQLite). The posts stay the source of truth."""
 
@@ -26,10 +37,7 @@ class ArchiveIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.connection: sqlite3.Connection | None = None
         self._identity: tuple[int, int] | None = None
-        if readable(self.path) is not None:
-            recover(self.output_dir)
-        elif schema.outdated(self.path):
-            upgrade(self.output_dir)
+        repair(self.output_dir)
         self._open()
 
     def _open(self) -> None:
