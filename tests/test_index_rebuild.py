@@ -269,3 +269,44 @@ def test_repair_lets_another_module_open_the_file_with_sqlite3(tmp_path):
     with sqlite3.connect(index_path(tmp_path)) as db:
         assert db.execute("SELECT count(*) FROM entries").fetchone()[0] == 10
     db.close()
+
+
+KILLED_BETWEEN_RENAMES = """
+import os, sys
+from newsbot.index import ArchiveIndex, rebuild
+root = sys.argv[1]
+index = ArchiveIndex(root)
+index.connection.execute("PRAGMA wal_autocheckpoint=0")
+index.alias("url:0123456789abcdef", next(index.entries()).key)
+replace = os.replace
+def killed_before_the_new_file_is_renamed(source, target):
+    if ".rebuild-" in str(source):
+        os._exit(9)
+    replace(source, target)
+os.replace = killed_before_the_new_file_is_renamed
+rebuild.rebuild(root)
+"""
+
+
+def test_a_reindex_killed_between_its_renames_is_finished_by_the_next_opener(tmp_path, caplog):
+    write_posts(tmp_path, 30)
+    rebuild(tmp_path)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_BETWEEN_RENAMES, str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+    )
+    assert killed.returncode == 9, killed.stderr
+    folder = index_path(tmp_path).parent
+    assert [p.name for p in folder.glob("index.sqlite3-wal.replaced-*")]
+    assert [p.name for p in folder.glob("index.sqlite3.rebuild-*")]
+    with caplog.at_level("INFO"), ArchiveIndex(tmp_path) as index:
+        assert len(index) == 30
+        assert index.knows("url:0123456789abcdef")
+    assert "finished swapping in index.sqlite3.rebuild-" in caplog.text
+    assert sorted(p.name for p in folder.iterdir()) == ["index.lock", "index.sqlite3"]
+    with sqlite3.connect(index_path(tmp_path)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()

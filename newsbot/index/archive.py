@@ -12,16 +12,20 @@ from pathlib import Path
 from newsbot.index import keys, near, schema
 from newsbot.index.base import Entry
 from newsbot.index.database import connect, index_path
-from newsbot.index.rebuild import index_lock, readable, recover, upgrade
+from newsbot.index.rebuild import finish_swaps, index_lock, leftovers, readable, recover, upgrade
 
 logger = logging.getLogger(__name__)
 
 
 def repair(output_dir: Path) -> None:
-    """Make the index file of ``output_dir`` usable: a damaged one rebuilt, an older layout rebuilt (each with
-    one WARNING line). Call before opening ``index_path(output_dir)`` with sqlite3 directly."""
+    """Make the index file of ``output_dir`` usable: a swap a killed ``reindex`` left half done finished, a damaged
+    file or an older layout rebuilt from the posts (each with one WARNING line). Call before opening ``index_path(output_dir)`` with sqlite3 directly."""
     path = index_path(output_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if leftovers(output_dir):
+        with index_lock(output_dir, exclusive=True):
+            for line in finish_swaps(output_dir):
+                logger.warning("%s: %s", path, line)
     if readable(path) is not None:
         recover(output_dir)
     elif schema.outdated(path):

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 LOCK_FILE = "index.lock"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 OWN_TABLES = frozenset({"entries", "aliases", "near", "bands"})
+FRESH = ".rebuild-"
+REPLACED = ".replaced-"
 _CHUNK = 256
 _WRITE_BATCH = 5_000
 _UNREADABLE = (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError)
@@ -216,7 +218,7 @@ def _swap_in(fresh: Path, path: Path, root: Path, result: Rebuilt, carry_over: b
         finally:
             db.close()
         replaced = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm")]
-        moved = [source.with_name(f"{source.name}.replaced-{os.getpid()}") for source in replaced]
+        moved = [source.with_name(f"{source.name}{REPLACED}{os.getpid()}") for source in replaced]
         for source, target in zip(replaced, moved, strict=True):
             if source.exists():
                 os.replace(source, target)
@@ -243,7 +245,7 @@ def rebuild(
     root = Path(output_dir)
     path = index_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fresh = path.with_name(f"{INDEX_FILE}.rebuild-{os.getpid()}")
+    fresh = path.with_name(f"{INDEX_FILE}{FRESH}{os.getpid()}")
     fresh.unlink(missing_ok=True)
     result = Rebuilt(workers=workers)
     started = time.perf_counter()
@@ -280,6 +282,43 @@ def rebuild(
         fresh.unlink(missing_ok=True)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def finish_swaps(output_dir: Path | str) -> list[str]:
+    """Complete a swap a killed ``rebuild`` left between its renames, and drop files its dead builds left.
+
+    The caller holds ``index_lock`` exclusively, so no swap is under way. Returns what was done, one line each.
+    """
+    path = index_path(output_dir)
+    done = []
+    for moved in sorted(path.parent.glob(f"{INDEX_FILE}-*{REPLACED}*")):
+        fresh = path.with_name(f"{INDEX_FILE}{FRESH}{moved.name.rsplit(REPLACED, 1)[1]}")
+        if fresh.exists():
+            os.replace(fresh, path)
+            done.append(f"finished swapping in {fresh.name}")
+        moved.unlink()
+    for fresh in path.parent.glob(f"{INDEX_FILE}{FRESH}*"):
+        pid = fresh.name.rsplit(FRESH, 1)[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            fresh.unlink()
+            done.append(f"removed {fresh.name}, left by a killed rebuild")
+    return done
+
+
+def leftovers(output_dir: Path | str) -> bool:
+    """Whether an interrupted swap or build left files beside the index."""
+    path = index_path(output_dir)
+    return any(path.parent.glob(f"{INDEX_FILE}-*{REPLACED}*")) or any(path.parent.glob(f"{INDEX_FILE}{FRESH}*"))
 
 
 def readable(path: Path) -> str | None:
