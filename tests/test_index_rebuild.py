@@ -9,31 +9,16 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bench.reindex import write_posts
 from newsbot.index import ArchiveIndex, Entry, index_path, post_paths, repair
 from newsbot.index.rebuild import damage, rebuild
-from newsbot.post import Post, render
 from tests.servers import ROOT, run_newsbot
 
 GENERATED_POSTS = 20_000
-TEXT = "沪指收涨上证综指深证成指创业板指成交额北向资金净买入半导体新能源汽车券商板块银行保险地产医药消费"
-
-
-def write_posts(root: Path, count: int, start: int = 0) -> None:
-    """``count`` small valid posts under ``root/gen/``, each with its own text."""
-    rng = random.Random(start)
-    published = datetime(2024, 1, 1, tzinfo=UTC)
-    for number in range(start, start + count):
-        when = published + timedelta(minutes=number)
-        body = "".join(rng.choice(TEXT) for _ in range(300))
-        path = root / "gen" / f"{when:%Y}" / f"{when:%m}" / f"p{number:07d}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        post = Post(f"第{number}篇", ("财经", "滚动", "生成"), "newsbot", when, f"<p>{body}</p>", None)
-        path.write_text(render(post), encoding="utf-8")
 
 
 def snapshot_crawl(out: Path) -> subprocess.CompletedProcess:
