@@ -72,9 +72,8 @@ def test_every_command_opening_a_damaged_index_rebuilds_it_once(tmp_path, caplog
     with ArchiveIndex(tmp_path) as index:
         assert len(index) == 0
     rebuild(tmp_path)
-    truncate_half(index_path(tmp_path)) if index_path(tmp_path).stat().st_size > 8192 else random_bytes(
-        index_path(tmp_path)
-    )
+    assert index_path(tmp_path).stat().st_size > 8 * 4096
+    truncate_half(index_path(tmp_path))
     with caplog.at_level("INFO"), ArchiveIndex(tmp_path) as index, ArchiveIndex(tmp_path) as other:
         assert len(index) == len(other) == 50
     assert len([r for r in caplog.records if "could not be read" in r.getMessage()]) == 1
