@@ -18,8 +18,11 @@ logger = logging.getLogger(__name__)
 
 
 def repair(output_dir: Path) -> None:
-    """Make the index file of ``output_dir`` usable: a swap a killed ``reindex`` left half done finished, a damaged
-    file or an older layout rebuilt from the posts (each with one WARNING line). Call before opening ``index_path(output_dir)`` with sqlite3 directly."""
+    """Make the index file of ``output_dir`` usable: a swap a killed ``reindex`` left half done finished, a
+    damaged file or an older layout rebuilt from the posts (each with one WARNING line).
+
+    Modules that open ``index_path(output_dir)`` with sqlite3 directly call this first.
+    """
     path = index_path(output_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     if leftovers(output_dir):
