@@ -9,6 +9,7 @@ import pytest
 from newsbot.commands.reindex import Command
 from newsbot.index import ArchiveIndex, entry_from_post, index_path, post_paths
 from tests.conftest import PAGES, SEED_PAGE, SEED_URL, needs_shared
+from tests.servers import run_newsbot
 from tests.test_dedupe import Archive
 
 PAGES_OF_ONE_DAY = (
@@ -106,3 +107,12 @@ def test_reindex_keeps_urls_and_aliases_of_posts_still_there_and_replaces_an_unr
     assert "moved it to index.sqlite3.broken-" in caplog.text
     with ArchiveIndex(archive.root) as index:
         assert len(index) == 4
+
+
+def test_reindex_refuses_no_workers_and_reports_an_empty_folder(tmp_path):
+    refused = run_newsbot("reindex", "--workers", "0", str(tmp_path))
+    assert refused.returncode == 2
+    assert "--workers must be at least 1" in refused.stderr
+    empty = run_newsbot("reindex", "--workers", "1", str(tmp_path))
+    assert empty.returncode == 0
+    assert empty.stdout.strip() == "0 posts indexed, 0 skipped, 0 of 0 aliases kept"

@@ -35,7 +35,9 @@ class Command(NewsbotCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give one output folder")
-        workers = getattr(opts, "workers", None) or os.cpu_count() or 1
+        workers = getattr(opts, "workers", None)
+        if workers is None:
+            workers = os.cpu_count() or 1
         if workers < 1:
             raise UsageError("--workers must be at least 1")
         root = Path(args[0])
@@ -49,15 +51,16 @@ class Command(NewsbotCommand):
         for line in result.skipped:
             print(f"skipped {line}")
         posts = result.count + len(result.skipped)
-        floor = posts * workers / result.parse_seconds if result.parse_seconds else float("inf")
         print(
             f"{result.count} posts indexed, {len(result.skipped)} skipped,"
             f" {result.aliases} of {result.aliases_before} aliases kept"
         )
-        print(
-            f"{posts / result.seconds:,.0f} posts/s on {workers} process(es) in {result.seconds:.1f} s;"
-            f" floor (reading and parsing the posts alone): {floor:,.0f} posts/s"
-        )
+        if result.parse_seconds:
+            floor = posts * workers / result.parse_seconds
+            print(
+                f"{posts / result.seconds:,.0f} posts/s on {workers} process(es) in {result.seconds:.1f} s;"
+                f" floor (reading and parsing the posts alone): {floor:,.0f} posts/s"
+            )
         if result.skipped:
             self.exitcode = 1
         return None
