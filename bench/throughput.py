@@ -42,7 +42,7 @@ STAGES = (
     ("normalise", ("newsbot/pipelines/normalise.py", "newsbot/body.py")),
     (
         "dedupe",
-        ("newsbot/pipelines/dedupe.py", "newsbot/fingerprint.py", "newsbot/identity.py", "newsbot/index.py"),
+        ("newsbot/pipelines/dedupe.py", "newsbot/fingerprint.py", "newsbot/identity.py", "newsbot/index/"),
     ),
     ("store", ("newsbot/pipelines/store.py", "newsbot/storage.py", "newsbot/post.py")),
     ("listing", ("newsbot/spiders/", "newsbot/sources/")),

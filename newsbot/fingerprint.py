@@ -1,6 +1,7 @@
 """Body fingerprints: visible text, an exact hash of its normalised form and a 64-bit SimHash.
 
-The SimHash runs over overlapping character shingles, which suits Chinese without word segmentation.
+The SimHash runs over overlapping character shingles, which suits Chinese without word segmentation, each
+hashed with XXH3 (64 bits; https://xxhash.com), a non-cryptographic hash about five times cheaper than blake2b.
 Per-bit counts come from big integers: byte ``k`` of every shingle hash side by side, so
 ``(column_k & mask_j).bit_count()`` counts the hashes with bit ``8k + j`` set, the work staying in C.
 """
@@ -11,6 +12,7 @@ import hashlib
 import re
 import unicodedata
 
+import xxhash
 from lxml import etree
 
 from newsbot.body import parse_fragment
@@ -45,12 +47,10 @@ def exact_fingerprint(text: str) -> str:
 def _shingle_hashes(text: str) -> bytes:
     data = text.encode("utf-32-le")
     width = 4 * SHINGLE
-    blake2b = hashlib.blake2b
+    digest = xxhash.xxh3_64_digest
     if len(data) <= width:
-        return blake2b(data, digest_size=8).digest() if data else b""
-    return b"".join(
-        [blake2b(data[i : i + width], digest_size=8).digest() for i in range(0, len(data) - width + 4, 4)]
-    )
+        return digest(data) if data else b""
+    return b"".join([digest(data[i : i + width]) for i in range(0, len(data) - width + 4, 4)])
 
 
 def simhash(text: str) -> int:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from newsbot.fingerprint import hamming
-from newsbot.index import ArchiveIndex, Entry, band_probes, band_values, index_path, to_signed, to_unsigned
+from newsbot.index import ArchiveIndex, Entry, index_path, keys, near, to_signed, to_unsigned
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,16 +40,33 @@ def test_signed_storage_round_trips_every_64_bit_value():
         assert to_unsigned(to_signed(value)) == value
 
 
-def test_bands_cover_all_64_bits():
+def test_blocks_cover_all_64_bits_once():
     value = random.Random(1).getrandbits(64)
-    assert sum(part << (16 * band) for band, part in enumerate(band_values(value))) == value
+    assert sum(near.BLOCK_WIDTHS) == 64
+    parts = near.blocks(value)
+    assert sum(part << start for part, start in zip(parts, near.BLOCK_STARTS, strict=True)) == value
 
 
-def test_band_probes_reach_every_value_within_the_radius():
-    probes = band_probes(0, 1)
-    assert len(probes) == 4
-    assert all(sorted(values) == sorted([0] + [1 << bit for bit in range(16)]) for values in probes)
-    assert len(band_probes(0, 2)[0]) == 1 + 16 + 120
+def test_any_six_changed_blocks_leave_some_table_untouched_and_five_blocks_do_not_suffice():
+    assert near.covers(near.TABLES, 6)
+    assert len(set(near.TABLES)) == len(near.TABLES)
+    assert not near.covers(near.TABLES, 9)
+
+
+def test_a_hash_within_six_bits_shares_a_table_code_wherever_the_bits_are():
+    rng = random.Random("codes")
+    for _ in range(2000):
+        value = rng.getrandbits(64)
+        other = flip(value, *rng.sample(range(64), rng.randint(0, 6)))
+        assert set(near.table_codes(value)) & set(near.table_codes(other))
+    assert len(set(near.table_codes(0))) == len(near.TABLES)
+
+
+def test_prefix_flips_reach_every_prefix_within_the_extra_distance():
+    assert near.prefix_flips(6) == [[0]] * len(near.TABLES)
+    widths = [sum(near.BLOCK_WIDTHS[block] for block in table) for table in near.TABLES]
+    assert [len(flips) for flips in near.prefix_flips(7)] == [1 + width for width in widths]
+    assert near.probe_count(7) == sum(1 + width for width in widths)
 
 
 def test_index_lives_in_the_output_folder_in_wal_mode(tmp_path):
@@ -107,7 +124,7 @@ def test_find_near_returns_every_entry_within_the_distance_and_none_beyond(tmp_p
         assert [item.key for item in index.find_near(base, 4)][2] == "sina:doc00001003"
 
 
-def test_find_near_answers_wide_distances_by_probing_neighbour_band_values(tmp_path):
+def test_find_near_answers_wide_distances_by_probing_prefixes_or_reading_every_hash(tmp_path):
     base = random.Random("wide").getrandbits(64)
     with ArchiveIndex(tmp_path) as index:
         index.record(entry(1, simhash=flip(base, 0, 1, 16, 17, 32, 33, 48, 49)))
@@ -115,6 +132,9 @@ def test_find_near_answers_wide_distances_by_probing_neighbour_band_values(tmp_p
         assert index.find_near(base, 7) == []
         assert [item.key for item in index.find_near(base, 8)] == ["sina:doc00000001"]
         assert [item.key for item in index.find_near(base, 12)] == ["sina:doc00000001", "sina:doc00000002"]
+        assert [item.key for item in index.find_near(flip(base, 0, 1), 6)] == ["sina:doc00000001"]
+        assert [item.key for item in index.find_near(flip(base, 0), 7)] == ["sina:doc00000001"]
+        assert [item.key for item in index.find_near(flip(base, 0), 6)] == []
 
 
 def test_alias_makes_another_key_known_and_resolves_to_the_article(tmp_path):
@@ -128,22 +148,6 @@ def test_alias_makes_another_key_known_and_resolves_to_the_article(tmp_path):
         assert index.get("url:0123456789abcdef") == stored
         assert index.get("url:fedcba9876543210") == stored
         assert len(index) == 1
-
-
-def test_rebuild_equals_what_was_recorded(tmp_path):
-    recorded = [entry(number) for number in range(50)]
-    with ArchiveIndex(tmp_path / "a") as index:
-        for item in recorded:
-            index.record(item)
-        index.alias("url:0123456789abcdef", recorded[3].key)
-        index.alias("url:1111111111111111", recorded[4].key)
-        assert index.rebuild(reversed(recorded[:40])) == 40
-        assert list(index.entries()) == recorded[:40]
-        assert index.knows("url:0123456789abcdef")
-        index.rebuild(recorded[5:])
-        assert not index.knows("url:0123456789abcdef")
-        assert index.find_near(recorded[45].simhash, 0) == [recorded[45]]
-        assert index.find_near(recorded[1].simhash, 0) == []
 
 
 def test_two_connections_writing_at_once_lose_nothing(tmp_path):
@@ -210,3 +214,16 @@ def test_record_many_stores_a_batch_in_one_transaction(tmp_path):
         assert index.record_many(batch) == 100
         assert list(index.entries()) == batch
         assert index.find_near(batch[42].simhash, 0) == [batch[42]]
+
+
+def test_fill_writes_the_same_rows_as_adding_one_by_one(tmp_path):
+    stored = [entry(number) for number in range(300)]
+    with ArchiveIndex(tmp_path / "a") as added, ArchiveIndex(tmp_path / "b") as filled:
+        added.record_many(stored)
+        with filled._write() as db:
+            for item in stored:
+                keys.upsert(db, item)
+            near.fill(db)
+        rows = "SELECT code, id, simhash FROM near ORDER BY code, id"
+        assert added.connection.execute(rows).fetchall() == filled.connection.execute(rows).fetchall()
+        assert len(filled.connection.execute(rows).fetchall()) == 300 * len(near.TABLES)

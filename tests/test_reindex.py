@@ -9,6 +9,7 @@ import pytest
 from newsbot.commands.reindex import Command
 from newsbot.index import ArchiveIndex, entry_from_post, index_path, post_paths
 from tests.conftest import PAGES, SEED_PAGE, SEED_URL, needs_shared
+from tests.servers import run_newsbot
 from tests.test_dedupe import Archive
 
 PAGES_OF_ONE_DAY = (
@@ -88,13 +89,13 @@ def test_reindex_rebuilds_a_lost_index_from_the_posts(tmp_path, capsys):
 
 @needs_shared
 def test_reindex_keeps_urls_and_aliases_of_posts_still_there_and_replaces_an_unreadable_index(
-    tmp_path, capsys
+    tmp_path, capsys, caplog
 ):
     archive = stored_archive(tmp_path)
     with ArchiveIndex(archive.root) as index:
         index.alias("url:0123456789abcdef", "sina:ikyamrmz6500542")
     result = reindex(archive.root, capsys)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout
     assert "4 posts indexed, 0 skipped, 1 of 1 aliases kept" in result.stdout
     with ArchiveIndex(archive.root) as index:
         assert index.get("url:0123456789abcdef").url == SEED_URL
@@ -102,7 +103,16 @@ def test_reindex_keeps_urls_and_aliases_of_posts_still_there_and_replaces_an_unr
     for suffix in ("-wal", "-shm"):
         index_path(archive.root).with_name(f"index.sqlite3{suffix}").unlink(missing_ok=True)
     result = reindex(archive.root, capsys)
-    assert result.returncode == 0, result.stderr
-    assert "moved it to index.sqlite3.broken-" in result.stdout
+    assert result.returncode == 0, result.stdout
+    assert "moved it to index.sqlite3.broken-" in caplog.text
     with ArchiveIndex(archive.root) as index:
         assert len(index) == 4
+
+
+def test_reindex_refuses_no_workers_and_reports_an_empty_folder(tmp_path):
+    refused = run_newsbot("reindex", "--workers", "0", str(tmp_path))
+    assert refused.returncode == 2
+    assert "--workers must be at least 1" in refused.stderr
+    empty = run_newsbot("reindex", "--workers", "1", str(tmp_path))
+    assert empty.returncode == 0
+    assert empty.stdout.strip() == "0 posts indexed, 0 skipped, 0 of 0 aliases kept"

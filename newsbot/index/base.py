@@ -1,0 +1,58 @@
+"""What every index backend shares: the entry of one stored article, hashes as signed integers, the interface."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from newsbot.fingerprint import BITS
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One stored article: its key, post path (relative to the output folder), URL and fingerprints."""
+
+    key: str
+    path: str
+    url: str
+    body_hash: str
+    simhash: int
+    published: str
+
+
+def to_signed(value: int) -> int:
+    """A 64-bit hash as SQL's signed 64-bit integer."""
+    value &= (1 << BITS) - 1
+    return value - (1 << BITS) if value >= 1 << (BITS - 1) else value
+
+
+def to_unsigned(value: int) -> int:
+    """A signed 64-bit integer back as the unsigned hash."""
+    return value & ((1 << BITS) - 1)
+
+
+class Index(Protocol):
+    """The archive index as the crawl uses it, whatever database holds it (``ArchiveIndex``: SQLite)."""
+
+    def knows(self, key: str) -> bool: ...
+
+    def get(self, key: str) -> Entry | None: ...
+
+    def find_exact(self, body_hash: str) -> Entry | None: ...
+
+    def find_near(self, simhash: int, distance: int) -> list[Entry]: ...
+
+    def record(self, entry: Entry) -> None: ...
+
+    def record_many(self, entries: Iterable[Entry]) -> int: ...
+
+    def alias(self, key: str, other_key: str) -> None: ...
+
+    def entries(self) -> Iterator[Entry]: ...
+
+    def alias_count(self) -> int: ...
+
+    def __len__(self) -> int: ...
+
+    def close(self) -> None: ...

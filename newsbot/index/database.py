@@ -1,0 +1,47 @@
+"""The index's SQLite file: where it lives, its connection (WAL, busy timeout) and its write transactions.
+
+One file in WAL mode at ``<output>/.newsbot/index.sqlite3``. Every write is one short ``BEGIN IMMEDIATE``
+transaction, so a crawl killed at any moment leaves the last committed state and two crawls sharing a folder
+wait for each other (``busy_timeout``) instead of failing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+INDEX_DIR = ".newsbot"
+INDEX_FILE = "index.sqlite3"
+BUSY_TIMEOUT = 60.0
+CACHE_KIB = 32768
+MMAP_BYTES = 1 << 34
+
+
+def index_path(output_dir: Path | str) -> Path:
+    """Where the index of an output folder lives."""
+    return Path(output_dir) / INDEX_DIR / INDEX_FILE
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the index file at ``path`` in WAL mode, autocommit, waiting up to ``BUSY_TIMEOUT`` s."""
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+    return connection
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One ``BEGIN IMMEDIATE`` write transaction, committed on success and rolled back on any error."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
