@@ -63,7 +63,7 @@ def test_comments_style_and_editor_line_stay():
     )
     html, _ = normalise(served, BASE)
     assert "<!-- 正文下 -->" in html and "<style>" in html and 'class="article-editor"' in html
-    assert html.endswith("</p>\n\n  ")
+    assert html.endswith("</p>"), "trailing whitespace holding line breaks goes: the wrapper's line break follows"
 
 
 def test_has_text():
