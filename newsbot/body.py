@@ -17,6 +17,7 @@ import lxml.html
 import nh3
 from lxml import etree
 from lxml.cssselect import CSSSelector
+from w3lib.url import safe_url_string
 
 URL_ATTRIBUTES = ("src", "href")
 _PARSER = lxml.html.HTMLParser(huge_tree=True)
@@ -205,8 +206,8 @@ def normalise(html: str, base_url: str, kept_blocks: Iterable[str] = ()) -> tupl
                 element.set(name, None)  # printed bare (``alt``), as the served page and the seed write it
         if element.tag == "img":
             element.set("referrerpolicy", "no-referrer")
-            if "'" in element.get("src", ""):
-                element.set("src", element.get("src").replace("'", "%27"))
+            if src := element.get("src"):  # the post's headimg line takes no ', whitespace or non-ASCII
+                element.set("src", safe_url_string(src).replace("'", "%27"))
         elif element.tag == "style" and element.text:
             element.text = IMPORT_RULE.sub("", element.text)
         elif element.tag == "iframe":
