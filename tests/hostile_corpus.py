@@ -50,7 +50,7 @@ SCRIPT_URLS = [
     "data:application/javascript,alert(1)",
 ]
 
-# Where a URL can run script or load a document: {u} is one of SCRIPT_URLS, written double-quoted.
+# Where a URL can run script or load a document: {u} is one of SCRIPT_URLS, its quotes written as references.
 URL_PLACES = [
     '<a href="{u}">链接</a>',
     "<A HREF='{u}'>链接</A>",
@@ -174,7 +174,7 @@ def hostile_html() -> dict[str, str]:
     """Every hostile fragment by name: each URL place with each script URL, handlers, element tricks."""
     corpus = {}
     for place, url in product(URL_PLACES, SCRIPT_URLS):
-        corpus[f"{place[:24]} | {url[:40]!r}"] = place.replace("{u}", url.replace('"', "&quot;"))
+        corpus[f"{place[:24]} | {url[:40]!r}"] = place.replace("{u}", url.replace('"', "&quot;").replace("'", "&#39;"))
     for handler in EVENT_HANDLERS:
         corpus[f"handler {handler}"] = f'<p {handler}="alert(1)">段</p><img src="https://n.sinaimg.cn/a.jpg" {handler}=alert(1)>'
         corpus[f"handler {handler} in svg"] = f"<svg><circle {handler}=alert(1) r=5 /></svg>"
