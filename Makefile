@@ -7,7 +7,6 @@ SHARED ?= ../shared
 
 SITE_DIR ?= build/site
 SITE_PORT ?= 4000
-HOSTILE_BASE := https://finance.sina.com.cn/china/gncj/2022-01-21
 SCREENSHOT_PAGE ?= /sina/2022/01/ikyamrmz6500542/
 
 .PHONY: crawl test lint bench fixtures clean site site-archive site-check
@@ -41,21 +40,17 @@ fixtures: $(BIN)/newsbot
 # The bundled snapshot's crawl as a Hexo site (landscape theme), served on 127.0.0.1:$(SITE_PORT).
 site: site-archive
 	bash site/build.sh $(SITE_DIR)/archive $(SITE_DIR)
-	cd $(SITE_DIR) && npx --no-install hexo server --static -i 127.0.0.1 -p $(SITE_PORT)
+	cd $(SITE_DIR) && TZ=Asia/Shanghai npx --no-install hexo server --static -i 127.0.0.1 -p $(SITE_PORT)
 
 site-archive: $(BIN)/newsbot
 	rm -rf $(SITE_DIR)/archive
 	$(BIN)/newsbot crawl sina-finance --snapshot -s NEWSBOT_OUTPUT_DIR=$(SITE_DIR)/archive -s LOG_LEVEL=WARNING
 
-# Every post page of that site, plus a post newsbot wrote from a page holding the hostile corpus and a canary
-# post that runs script, opened in headless Chromium: fails when a body image is not drawn or a script runs.
+# Every page of that site, plus the posts newsbot makes of pages holding the hostile corpus and a canary post
+# that runs script, opened in headless Chromium: fails when a body image is not drawn or a script runs.
 site-check: site-archive
 	test -x /usr/bin/chromium || { apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk; }
-	rm -rf $(SITE_DIR)/hostile && mkdir -p $(SITE_DIR)/archive/sina/2022/01
-	PYTHONPATH=. $(BIN)/python site/hostile_page.py $(SHARED)/seed/seed-source-page.html $(SITE_DIR)/hostile
-	for page in $(SITE_DIR)/hostile/*.html; do name=$$(basename $$page .html); \
-		$(BIN)/newsbot fetch $(HOSTILE_BASE)/doc-i$$name.shtml --html $$page --stdout \
-			> $(SITE_DIR)/archive/sina/2022/01/i$$name.md || exit 1; done
+	PYTHONPATH=. $(BIN)/python site/hostile_posts.py $(SHARED)/seed/seed-source-page.html $(SITE_DIR)/archive
 	bash site/build.sh $(SITE_DIR)/archive $(SITE_DIR) site/canary.md
 	cd $(SITE_DIR) && node $(CURDIR)/site/check.mjs $(SCREENSHOT_PAGE)
 

@@ -21,6 +21,9 @@ rm -rf source public db.json
 mkdir -p source/_posts
 (cd "$archive" && find . -type f -name '*.md' -not -path '*/.*' -exec cp --parents {} "$site/source/_posts/" \;)
 for post in "${extra[@]}"; do cp "$post" source/_posts/; done
+# Hexo reads a front-matter date as wall-clock time of the machine's zone moved into _config.yml's timezone, so a
+# post's GMT date keeps its instant, and the page shows the Beijing day, only when the build runs in that zone too.
+export TZ=Asia/Shanghai
 log=$(npx --no-install hexo generate 2>&1) || { echo "$log" | tail -20; echo "site: hexo generate failed"; exit 1; }
 if echo "$log" | grep -E '^(WARN|ERROR)'; then echo "site: hexo warnings or errors above"; exit 1; fi
 echo "site: $(find source/_posts -name '*.md' | wc -l) posts built into $site/public"

@@ -86,7 +86,7 @@ try {
     await page.waitForTimeout(300);
     const report = await page.evaluate(() => {
       const entries = [...document.querySelectorAll('.article-entry')];
-      const shown = entries.flatMap((entry) => [...entry.querySelectorAll('img')]).map((img) => ({
+      const shown = entries.flatMap((entry) => [...entry.querySelectorAll('img[src]:not([src=""])')]).map((img) => ({
         src: img.getAttribute('src'), loaded: img.complete && img.naturalWidth > 0,
         boxed: img.getBoundingClientRect().width > 0 && img.getBoundingClientRect().height > 0 }));
       return { shown, asText: entries.some((entry) => /<\/?(?:div|p|img|span)[\s>]/i.test(entry.innerText)) };
@@ -100,7 +100,7 @@ try {
     if (!LISTING.test(path) && !isCanary) {
       const source = join(site, 'source', '_posts', path.slice(1, -1) + '.md');
       const body = existsSync(source) ? readFileSync(source, 'utf8').split('\n---\n').slice(2).join('\n---\n') : '';
-      const expected = body.match(/<img[\s>]/gi)?.length || 0;
+      const expected = body.match(/<img\s[^>]*\bsrc="[^"]/gi)?.length || 0;  // an image with a source
       if (report.shown.length < expected) problems.push(`${expected - report.shown.length} of ${expected} body images not rendered as images`);
       const broken = report.shown.filter((img) => !img.loaded || !img.boxed);
       if (broken.length) problems.push(`${broken.length} images not drawn: ${broken.slice(0, 3).map((img) => img.src).join(' ')}`);
