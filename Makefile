@@ -25,8 +25,9 @@ test: $(BIN)/newsbot
 	rm -rf build/pytest && mkdir -p build
 	$(BIN)/pytest --basetemp=build/pytest $(ARGS)
 	$(BIN)/python tests/collect_posts.py build/pytest build/test-posts
-	$(BIN)/python $(SHARED)/tools/check_post.py --strict build/test-posts
+	$(BIN)/python $(SHARED)/tools/check_post.py --strict build/test-posts build/test-posts-tag-text
 	bash $(SHARED)/tools/hexo_build.sh --strict build/test-posts
+	bash $(SHARED)/tools/hexo_build.sh build/test-posts-tag-text
 
 bench: $(BIN)/newsbot
 	$(BIN)/python bench/dedupe.py

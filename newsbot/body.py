@@ -193,8 +193,11 @@ def first_own_image(root: etree._Element, kept_blocks: str | None) -> str | None
 def normalise(html: str, base_url: str, kept_blocks: Iterable[str] = ()) -> tuple[str, str | None]:
     """Normalise served body HTML (SPEC.md, Body) and return it with the article's own first image URL
     (``None`` without one); images inside ``kept_blocks`` (CSS selectors of the site's blocks the body keeps)
-    never count. Beyond SPEC.md, everything ``sanitise`` removes goes, and control characters."""
+    never count. Beyond SPEC.md, everything ``sanitise`` removes goes, control characters, and images without an
+    http(s) source (none left after a script URL went, a lazy loader's ``data:`` placeholder): a page shows
+    nothing of them, and the body's first image is then always the post's picture (``check_post.py``)."""
     root = parse_fragment(sanitise(_flatten_deep(_CONTROL_CHARACTERS.sub("", html))))
+    sourceless = []
     for element in root.iter(etree.Element):
         for name in list(element.attrib):
             value = element.attrib[name]
@@ -205,15 +208,20 @@ def normalise(html: str, base_url: str, kept_blocks: Iterable[str] = ()) -> tupl
             elif not value:
                 element.set(name, None)  # printed bare (``alt``), as the served page and the seed write it
         if element.tag == "img":
+            src = element.get("src") or ""
+            if not src.startswith(("http://", "https://")):
+                sourceless.append(element)
+                continue
             element.set("referrerpolicy", "no-referrer")
-            if src := element.get("src"):  # the post's headimg line takes no ', whitespace or non-ASCII
-                element.set("src", safe_url_string(src).replace("'", "%27"))
+            element.set("src", safe_url_string(src).replace("'", "%27"))  # the headimg line takes no ' or space
         elif element.tag == "style" and element.text:
             element.text = IMPORT_RULE.sub("", element.text)
         elif element.tag == "iframe":
             element.text = None
             for child in list(element):
                 element.remove(child)
+    for image in sourceless:
+        image.drop_tree()
     first_image = first_own_image(root, kept_block_xpath(kept_blocks))
     _close_blank_lines(root)
     return escape_braces(inner_html(root)).replace(_LINE_BREAK_MARK, "&#10;"), first_image

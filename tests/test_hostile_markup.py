@@ -25,6 +25,7 @@ from newsbot.pipelines.normalise import NormalisePipeline
 from newsbot.pipelines.store import post_of
 from newsbot.post import render, split
 from newsbot.validate import problems
+from tests.collect_posts import TAG_TEXT
 from tests.conftest import PAGES, SEED_PAGE, SEED_URL, SHARED, needs_shared
 from tests.hostile_corpus import HOSTILE_HTML, LIBXML2_MISREAD, MARKDOWN_TEXT, browser_problems
 
@@ -137,7 +138,9 @@ def test_misread_markup_stays_dead(tmp_path):
 
 @pytest.mark.skipif(not (shutil.which("node") and shutil.which("npm")), reason="node and npm build the Hexo site")
 def test_hexo_renders_no_live_link_from_body_text(tmp_path):
-    """Built by real Hexo (hexo-renderer-marked), no page holds a link the body's text spelled in Markdown."""
+    """Built by real Hexo (hexo-renderer-marked), no page holds a link the body's text spelled in Markdown, shows
+    a tag the post does not hold as text, or loses an image. (``hexo_build.sh --strict`` would count the text
+    ``<javascript:…>`` these posts hold on purpose as a tag shown as text, so the pages are compared here.)"""
     posts = tmp_path / "posts"
     posts.mkdir()
     samples = [*MARKDOWN_TEXT, *list(HOSTILE_HTML.values())[::40], *LIBXML2_MISREAD.values()]
@@ -154,20 +157,19 @@ def test_hexo_renders_no_live_link_from_body_text(tmp_path):
         (posts / f"md-{number:03d}.md").write_text(post_of_item(item), encoding="utf-8")
     site = Path(os.environ.get("HEXO_SITE", Path.home() / ".cache" / "archive-hexo-site"))
     build = subprocess.run(
-        ["bash", str(SHARED / "tools" / "hexo_build.sh"), "--strict", str(posts)],
-        capture_output=True,
-        text=True,
-        timeout=900,
+        ["bash", str(SHARED / "tools" / "hexo_build.sh"), str(posts)], capture_output=True, text=True, timeout=900
     )
     assert build.returncode == 0, build.stdout + build.stderr
-    pages = [
-        page for page in (site / "public").rglob("index.html") if "<article>" in page.read_text(encoding="utf-8")
-    ]
-    assert len(pages) >= len(samples)
-    for page in pages:
+    names = dict(line.split("\t", 1) for line in (site / "names.tsv").read_text(encoding="utf-8").splitlines())
+    pages = {page.parent.name: page for page in (site / "public").rglob("index.html") if page.parent.name in names}
+    assert len(pages) == len(samples)
+    for stem, page in pages.items():
+        _, inner = split((posts / names[stem]).read_text(encoding="utf-8"))
         built = page.read_text(encoding="utf-8")
-        article = built[built.index("<article>") + len("<article>") : built.rindex("</article>")]
-        assert browser_problems(article) == [], page
+        article = built[built.index("</h1>") + len("</h1>") : built.rindex("</article>")]
+        assert browser_problems(article) == [], names[stem]
+        assert len(TAG_TEXT.findall(article)) == len(TAG_TEXT.findall(inner)), f"tags shown as text: {names[stem]}"
+        assert article.count("<img") == inner.count("<img") and article.count("<pre") == inner.count("<pre")
         document = html5lib.parse(built, treebuilder="etree", namespaceHTMLElements=False)
         links = [a.get("href", "") for a in document.iter("a")]
-        assert not [link for link in links if "evil.example" in link or "alert" in link], page
+        assert not [link for link in links if "evil.example" in link or "alert" in link], names[stem]
