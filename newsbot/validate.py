@@ -10,7 +10,9 @@ import frontmatter
 import lxml.html
 from lxml import etree
 
+from newsbot.body import KEPT_ELEMENTS, first_own_image, kept_block_xpath, script_capable
 from newsbot.post import WRAPPER_CLOSE, WRAPPER_OPEN
+from newsbot.sites import all_kept_blocks
 
 FRONT_MATTER = re.compile(
     r"\A\n---\n"
@@ -26,9 +28,15 @@ FRONT_MATTER = re.compile(
 )
 
 
+_KEPT_BLOCKS = kept_block_xpath(all_kept_blocks())
+
+
 def _body_problems(inner: str, headimg: str | None) -> Iterator[str]:
     if inner[:1].isspace():
         yield "body starts with whitespace"
+    blank = [number for number, line in enumerate(inner.split("\n"), 1) if not line.strip(" \t")]
+    if blank:
+        yield f"{len(blank)} blank line(s) in the body, the first at body line {blank[0]}"
     if "{" in inner or "}" in inner:
         yield "unescaped brace in body"
     root = lxml.html.fragment_fromstring(inner, create_parent="div")
@@ -39,14 +47,21 @@ def _body_problems(inner: str, headimg: str | None) -> Iterator[str]:
         yield "on* attribute in body"
     if any("javascript:" in value.lower() for element in elements for value in element.attrib.values()):
         yield "javascript: URL in body"
+    if any(script_capable(name, value, el.tag) for el in elements for name, value in el.attrib.items()):
+        yield "an attribute that runs code or loads a document in body"
+    foreign = sorted({el.tag for el in elements if el.tag not in KEPT_ELEMENTS} - {"div"})
+    if foreign:
+        yield "elements the sanitiser removes in body: " + ", ".join(foreign)
     images = root.xpath(".//img")
     if any(image.get("referrerpolicy") != "no-referrer" for image in images):
         yield "img without referrerpolicy=no-referrer"
     if any(image.get("src", "").startswith("//") for image in images):
         yield "protocol-relative img src"
-    sources = [image.get("src") for image in images if image.get("src", "").startswith(("http:", "https:"))]
-    if sources and headimg != sources[0]:
-        yield "headimg is not the body's first image"
+    own = first_own_image(root, _KEPT_BLOCKS)
+    if own is not None and headimg != own:
+        yield "headimg is not the body's first image outside site blocks"
+    if own is None and headimg is not None and headimg in {image.get("src") for image in images}:
+        yield "headimg is an image of a site block, not the article's"
 
 
 def problems(text: str) -> list[str]:
@@ -69,12 +84,15 @@ def problems(text: str) -> list[str]:
         found.append("python-frontmatter reads another title")
     if len(loaded.get("categories") or []) != 3:
         found.append("python-frontmatter does not read three categories")
+    elif not all(isinstance(name, str) for name in [*loaded["categories"], loaded.get("author")]):
+        found.append("python-frontmatter reads a category or the author as another type than text")
     return found
 
 
 def posts_under(folder: Path) -> Iterator[Path]:
-    """Every post file below ``folder``, previous versions in ``.history`` included, in name order."""
-    yield from sorted(path for path in folder.rglob("*.md") if path.name != "README.md")
+    """Every Markdown file below ``folder`` (each must be a post: Hexo renders them all), previous versions in
+    ``.history`` included, in name order."""
+    yield from sorted(folder.rglob("*.md"))
 
 
 def validate_tree(folder: Path) -> Iterator[tuple[Path, list[str]]]:

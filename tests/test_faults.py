@@ -329,7 +329,7 @@ HOSTILE_BODIES = {
     "meta refresh": '<meta http-equiv="refresh" content="0;url=javascript:alert(1)"><p>t</p>',
     "base": '<base href="https://evil.example/"><p>t</p>',
     "srcdoc": '<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"></iframe><p>t</p>',
-    "svg animate": '<svg><a><animate attributeName="href" to="javascript:alert(1)"/><text>t</text></a></svg>',
+    "svg animate": '<svg><a><animate attributeName="href" to="javascript:alert(1)"/><text>t</text></a></svg><p>t</p>',
     "spaced href": '<a href=" jav&#x09;ascript:alert(1)">t</a>',
     "control characters": "<p>a\x01\x0b\x0c\x1fb</p>",
     "NUL": "<p>a\x00b</p>",

@@ -3,6 +3,7 @@ import sys
 
 import pytest
 
+from newsbot.post import WRAPPER_CLOSE, WRAPPER_OPEN, split
 from tests.conftest import SEED_PAGE, SEED_POST, SEED_URL, SHARED, needs_shared
 from tests.servers import serve
 
@@ -15,16 +16,18 @@ def newsbot(*args: str, cwd=None) -> subprocess.CompletedProcess:
 
 
 def test_fetch_seed_page_prints_the_seed(tmp_path):
+    """Front matter and wrapper byte for byte, the body the same HTML tree (SPEC.md: rule 5 closes blank lines)."""
     result = newsbot("fetch", SEED_URL, "--html", str(SEED_PAGE), "--stdout")
     assert result.returncode == 0, result.stderr
-    seed = SEED_POST.read_text(encoding="utf-8")
-    head = seed[: seed.index("\n---\n\n", 4) + 11]
-    assert result.stdout.startswith(head)
-    assert result.stdout.endswith("\n</div>\n            ")
+    seed_head, seed_inner = split(SEED_POST.read_text(encoding="utf-8"))
+    head, inner = split(result.stdout)
+    assert head == seed_head
+    assert result.stdout == head + "\n" + WRAPPER_OPEN + inner + WRAPPER_CLOSE
+    assert "\n\n" in seed_inner and not [line for line in inner.split("\n") if not line.strip(" \t")]
     printed = tmp_path / "printed.md"
     printed.write_text(result.stdout, encoding="utf-8")
     check = subprocess.run(
-        [sys.executable, str(SHARED / "tools" / "check_post.py"), "--against", str(SEED_POST), str(printed)],
+        [sys.executable, str(SHARED / "tools" / "check_post.py"), "--strict", "--against", str(SEED_POST), str(printed)],
         capture_output=True,
         text=True,
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
 import frontmatter
@@ -19,8 +21,11 @@ from newsbot.items import Article
 from newsbot.pipelines.normalise import NormalisePipeline
 from newsbot.pipelines.store import post_of
 from newsbot.post import clean_line, render
+from newsbot.sites import all_kept_blocks, kept_blocks
+from newsbot.snapshot_server import BUNDLED_SNAPSHOT, MANIFEST
 from newsbot.validate import problems
 from tests.conftest import SEED_URL, SHARED, needs_shared
+from tests.postmaking import post_from_file
 
 PLACEHOLDER = "https://picsum.photos/400/300?random={n}"
 BEIJING = timezone(timedelta(hours=8))
@@ -192,3 +197,52 @@ def test_hexo_builds_every_hostile_post(tmp_path):
         timeout=900,
     )
     assert build.returncode == 0, build.stdout + build.stderr
+
+
+QR_BLOCK = (
+    '<div class="clearfix appendQr_wrap"><div class="appendQr_normal">'
+    '<img src="https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png"></div>'
+    '<div class="appendQr_normal_txt">海量资讯、精准解读，尽在新浪财经APP</div></div>'
+)
+
+
+def test_kept_blocks_are_each_sites_data():
+    assert kept_blocks(SEED_URL) == (".appendQr_wrap",)
+    assert kept_blocks("https://news.example.org/2024/a.html") == ()
+    assert ".appendQr_wrap" in all_kept_blocks()
+
+
+def test_a_sina_body_whose_only_image_is_the_app_qr_code_gets_the_placeholder():
+    item = pipeline().process_item(article(body="<p>正文</p>" + QR_BLOCK))
+    assert item["image"].startswith("https://picsum.photos/400/300?random=")
+    assert "343233024.png" in item["body_html"], "the QR-code block stays in the body"
+    assert problems(render(post_of(ItemAdapter(item)))) == []
+
+
+def test_the_articles_own_image_after_the_qr_code_is_the_headimg():
+    own = "https://n.sinaimg.cn/sinakd20220121s/699/w1820h1279/20220121/e1a6.jpg"
+    item = pipeline().process_item(article(body=QR_BLOCK + f'<p>正文</p><img src="{own}">'))
+    assert item["image"] == own
+
+
+def test_the_qr_code_block_is_only_sinas_rule():
+    item = pipeline().process_item(article(body="<p>正文</p>" + QR_BLOCK, url="https://news.example.org/a.html"))
+    assert item["image"] == "https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png"
+
+
+@needs_shared
+def test_every_bundled_snapshot_article_passes_the_strict_check(tmp_path):
+    """Each article page of the bundled snapshot (from its manifest) gives a post check_post.py --strict passes:
+    no blank line in the body, and a headimg that is the article's own picture."""
+    manifest = json.loads((BUNDLED_SNAPSHOT / MANIFEST).read_text(encoding="utf-8"))
+    pages = {url: BUNDLED_SNAPSHOT / entry["file"] for url, entry in manifest.items() if "/doc-" in url}
+    assert pages
+    for number, (url, page) in enumerate(pages.items()):
+        (tmp_path / f"snapshot-{number:03d}.md").write_text(post_from_file(page, url), encoding="utf-8")
+    check = subprocess.run(
+        [sys.executable, str(SHARED / "tools" / "check_post.py"), "--strict", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout
+    assert check.stdout.strip().endswith(f"{len(pages)} passed, 0 failed")

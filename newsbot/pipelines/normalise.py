@@ -1,4 +1,4 @@
-"""Normalise an extracted article into the archive's form: body, first image, identity."""
+"""Normalise an extracted article into the archive's form: sanitised body, the article's own first image, identity."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from scrapy.statscollectors import StatsCollector
 from newsbot import body
 from newsbot.identity import article_key
 from newsbot.post import clean_line
+from newsbot.sites import kept_blocks
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class NormalisePipeline:
             raise self._refuse("no title", url)
         if adapter.get("published") is None:
             raise self._refuse("no date", url)
-        html, first_image = body.normalise(adapter.get("body_html") or "", url)
+        html, first_image = body.normalise(adapter.get("body_html") or "", url, kept_blocks(url))
         if not body.has_text(html):
             raise self._refuse("no body", url)
         adapter["title"] = title

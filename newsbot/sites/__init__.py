@@ -1,8 +1,9 @@
 """Site modules: one per site, each holding that site's URL rules, categories and extraction.
 
 A site module defines ``NAME`` (the folder its posts go to), ``HOSTS`` (host names it serves, a leading
-dot matching any subdomain), ``categories(url)``, ``doc_id(url)`` and ``extract(html, url)``. The helpers
-below are the page-reading steps the site modules share.
+dot matching any subdomain), ``categories(url)``, ``doc_id(url)`` and ``extract(html, url)``, and may define
+``KEPT_BLOCKS``: CSS selectors of the site's own blocks that its bodies keep, whose images are never the
+article's picture (SPEC.md, headimg). The helpers below are the page-reading steps the site modules share.
 """
 
 from __future__ import annotations
@@ -61,6 +62,17 @@ def site_for_url(url: str) -> ModuleType | None:
         if any(_host_matches(host, pattern) for pattern in module.HOSTS):
             return module
     return None
+
+
+def kept_blocks(url: str) -> tuple[str, ...]:
+    """CSS selectors of the site blocks kept in the bodies of ``url``'s site (its ``KEPT_BLOCKS``), else ``()``."""
+    site = site_for_url(url)
+    return getattr(site, "KEPT_BLOCKS", ()) if site is not None else ()
+
+
+def all_kept_blocks() -> tuple[str, ...]:
+    """The ``KEPT_BLOCKS`` of every site module, for checking posts whose site is not known."""
+    return tuple(selector for name in SITE_MODULES for selector in getattr(import_module(name), "KEPT_BLOCKS", ()))
 
 
 def url_host(url: str) -> str:

@@ -85,6 +85,8 @@ BODY_XPATHS = (
 )
 # The comments around the 画中画 block Sina's CMS sets into article text: a picture linking to a feature page.
 MARKED = (("NEWSZW_HZH_BEGIN", "NEWSZW_HZH_END"),)
+# Site blocks the body keeps (SPEC.md rule 4) whose images are never the article's picture: the app QR-code box.
+KEPT_BLOCKS = (".appendQr_wrap",)
 DATE_XPATHS = _xpaths("span.date", "#pub_date", ".time-source", "time.weibo_time")
 OUTLET_XPATHS = _xpaths(".source", "#media_name", ".weibo_user")
 EDITOR_XPATHS = _xpaths("p.article-editor", "p.show_author")
