@@ -1,13 +1,17 @@
-"""``newsbot validate DIR``: check every post under a folder against the archive format."""
+"""``newsbot validate DIR``: check every post under a folder against the archive format, and that every post
+the folder's index names is there."""
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
 from newsbot.command import NewsbotCommand
+from newsbot.index import ArchiveIndex, index_path
+from newsbot.ledger import missing_posts
 from newsbot.validate import validate_tree
 
 
@@ -19,7 +23,9 @@ class Command(NewsbotCommand):
         return "<dir>"
 
     def short_desc(self) -> str:
-        return "Check every post under a folder against the archive format"
+        return (
+            "Check every post under a folder against the archive format, and that the index's posts are there"
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -32,7 +38,23 @@ class Command(NewsbotCommand):
             for problem in found:
                 print(f"{path}: {problem}")
             good, bad = (good, bad + 1) if found else (good + 1, bad)
-        print(f"{good} passed, {bad} failed")
-        if bad or not good:
+        missing = self.report_missing(folder)
+        print(f"{good} passed, {bad} failed" + (f", {missing} missing" if missing else ""))
+        if bad or missing or not good:
             self.exitcode = 1
         return None
+
+    def report_missing(self, folder: Path) -> int:
+        """Print one line per index entry of ``folder`` whose post file is gone; return their count."""
+        if not index_path(folder).is_file():
+            return 0
+        missing = 0
+        try:
+            with ArchiveIndex(folder) as index:
+                for entry in missing_posts(folder, index):
+                    print(f"{folder / entry.path}: missing, the index names it for {entry.url or entry.key}")
+                    missing += 1
+        except sqlite3.Error as error:
+            print(f"{index_path(folder)}: the index cannot be read ({error}); newsbot reindex rebuilds it")
+            return missing + 1
+        return missing

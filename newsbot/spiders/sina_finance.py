@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import (
@@ -21,6 +23,8 @@ from twisted.python.failure import Failure
 
 from newsbot.extraction import article_from_response
 from newsbot.items import Article
+from newsbot.ledger import LedgerEntry
+from newsbot.sites import sina
 from newsbot.sites.base import NotAnArticle
 from newsbot.sources.sina_finance import (
     CHANNELS,
@@ -29,6 +33,7 @@ from newsbot.sources.sina_finance import (
     Channel,
     Listed,
     channel_by_key,
+    channel_for_path,
     list_page_links,
     parse_roll_page,
 )
@@ -86,7 +91,9 @@ class SinaFinanceSpider(scrapy.Spider):
         self.unseen: UnseenArticles | None = None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.unseen = UnseenArticles(self.crawler)
+        self.unseen = UnseenArticles(self.crawler, folders=(sina.NAME,))
+        for request in self.unseen.due(self.ledger_request):
+            yield request
         for channel in self.channels:
             yield self.listing_request(channel, 1)
 
@@ -121,17 +128,33 @@ class SinaFinanceSpider(scrapy.Spider):
         Keys dedupe them, so Scrapy's dupe filter stays out: a redirect loop ends at the redirect limit, counted.
         """
         for entry in listed:
-            key = self.unseen.new_key(entry.url)
-            if key is None:
-                continue
-            self.crawler.stats.inc_value("newsbot/article_requests")
-            yield scrapy.Request(
-                entry.url,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                cb_kwargs={"channel": channel, "listed": entry, "key": key},
-                dont_filter=True,
-            )
+            published = entry.published.isoformat() if entry.published else None
+            context = {"channel": channel.key, "title": entry.title, "published": published}
+            key = self.unseen.new_key(entry.url, context)
+            if key is not None:
+                yield self.article_request(entry, channel, key)
+
+    def article_request(self, entry: Listed, channel: Channel, key: str) -> scrapy.Request:
+        """The request of one listed article."""
+        self.crawler.stats.inc_value("newsbot/article_requests")
+        return scrapy.Request(
+            entry.url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"channel": channel, "listed": entry, "key": key},
+            dont_filter=True,
+        )
+
+    def ledger_request(self, failed: LedgerEntry) -> scrapy.Request:
+        """The request of an article the ledger asks for again, from the context ``article_requests`` gave it."""
+        context = failed.context
+        channel = (
+            channel_by_key(context["channel"])
+            if context.get("channel")
+            else channel_for_path(urlsplit(failed.url).path)
+        )
+        published = datetime.fromisoformat(context["published"]) if context.get("published") else None
+        return self.article_request(Listed(failed.url, context.get("title", ""), published), channel, failed.key)
 
     def parse_article(
         self, response: Response, channel: Channel, listed: Listed, key: str
@@ -156,6 +179,7 @@ class SinaFinanceSpider(scrapy.Spider):
         logger.warning("listing page failed: %s %s", failure_reason(failure), failure.request.url)
 
     def article_failed(self, failure: Failure) -> None:
+        self.unseen.failed(failure)
         if refused(failure):
             logger.info("not fetched: %s %s", failure.value, failure.request.url)
             return
