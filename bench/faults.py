@@ -31,6 +31,32 @@ from newsbot.validate import posts_under, problems
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Run before newsbot in the crawl's interpreter: post writes fail with ENOSPC once FAULT_DISK_BYTES are written.
+FULL_DISK = """
+import errno, os, types, newsbot.storage as storage
+budget = [int(os.environ["FAULT_DISK_BYTES"])]
+real_fdopen = os.fdopen
+
+class FullDisk:
+    def __init__(self, handle):
+        self.handle = handle
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        self.handle.close()
+    def write(self, text):
+        room = max(0, budget[0])
+        self.handle.write(text[:room])
+        budget[0] -= len(text.encode())
+        if budget[0] < 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    def __getattr__(self, name):
+        return getattr(self.handle, name)
+
+storage.os = types.SimpleNamespace(**vars(os))
+storage.os.fdopen = lambda *args, **kwargs: FullDisk(real_fdopen(*args, **kwargs))
+"""
+
 
 def crawl_command(snapshot: Path, output: Path) -> list[str]:
     """``newsbot crawl sina-finance`` of a snapshot folder into ``output``, every listing page followed."""
