@@ -15,6 +15,18 @@ from newsbot.ledger import FailureLedger, backoff, ledger_entries
 from newsbot.validate import posts_under
 from tests.servers import run_newsbot, serve
 from tests.test_faults import CHINA, HTML, Run, assert_clean, crawl, site_articles, stored_posts
+from tests.test_feed_spider import (
+    FEED_URL,
+    HTML_TYPE,
+    NEWS,
+    RSS_TYPE,
+    article_html,
+    article_page,
+    by_title,
+    rss,
+    rss_item,
+)
+from tests.test_feed_spider import crawl as crawl_feed
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -247,3 +259,24 @@ def test_a_symlinked_site_folder_is_written_through_and_a_dangling_one_counted(t
     assert summary(stats)["newsbot/failed/write"] == len(made)
     assert summary(stats)["newsbot/failed"] == len(made)
     assert dangling.log.count("ERROR: could not write sina/") == len(made)
+
+
+def test_a_feed_article_whose_page_failed_is_archived_when_the_feed_no_longer_lists_it(tmp_path):
+    summary_only = [rss_item(n, f"摘要{n}") for n in (1, 2)]
+    pages = {NEWS.format(n=n): {"body": article_page(n, f"新闻{n}"), "headers": HTML_TYPE} for n in (1, 2)}
+    failing = {**pages, NEWS.format(n=2): {"body": "busy", "headers": HTML_TYPE, "status": 503}}
+    first = crawl_feed(tmp_path, {FEED_URL: {"body": rss(summary_only), "headers": RSS_TYPE}, **failing})
+    assert first.returncode == 0, first.log
+    assert set(by_title(first)) == {"新闻1"}
+    [waiting] = ledger_entries(tmp_path / "out")
+    assert (waiting.url, waiting.source, waiting.context["title"]) == (
+        NEWS.format(n=2),
+        "local-finance",
+        "新闻2",
+    )
+    moved_on = rss([rss_item(3, article_html(3))])
+    second = crawl_feed(tmp_path, {FEED_URL: {"body": moved_on, "headers": RSS_TYPE}, **pages})
+    assert second.returncode == 0, second.log
+    assert (second.stats["newsbot/ledger/retried"], second.stats["newsbot/new"]) == (1, 2)
+    assert set(by_title(second)) == {"新闻1", "新闻2", "新闻3"}
+    assert ledger_entries(tmp_path / "out") == []
