@@ -280,7 +280,8 @@ def mixed_round(
     disk_kind = rng.choice(["ENOSPC", "tmpfs"] if tmpfs else ["ENOSPC"])
     kill_after = rng.randrange(0, len(urls)) if rng.random() < 0.7 else None
     budget = rng.randrange(300_000, 1_500_000)
-    with small_disk(work / "disk", f"{budget // 1024}k") if disk_kind == "tmpfs" else nullcontext() as disk:
+    size = f"{rng.randrange(2_500, 6_000)}k"
+    with small_disk(work / "disk", size) if disk_kind == "tmpfs" else nullcontext() as disk:
         output = (disk if disk_kind == "tmpfs" else work) / "out"
         prelude, env = ("", {}) if disk_kind == "tmpfs" else (FULL_DISK, {"FAULT_DISK_BYTES": str(budget)})
         process = start_crawl(
@@ -309,7 +310,7 @@ def mixed_round(
         compared, other_channel = compare_archives(output, whole)
         found += archive_problems(output, truth) + compared
     return {
-        "disk": disk_kind,
+        "disk": f"{disk_kind} {size if disk_kind == 'tmpfs' else f'{budget // 1024}k'}",
         "503s": f"{len(first)}+{len(second)}",
         "killed": killed,
         "posts after faults": after_faults,
@@ -362,7 +363,8 @@ def main() -> None:
         tmpfs = can_mount(work)
         print(f"mixed rounds (tmpfs {'allowed' if tmpfs else 'not allowed: injected ENOSPC only'})")
         print(
-            f"{'round':>5}{'disk':>8}{'503s':>8}{'killed':>8}{'posts then':>12}{'healthy runs':>14}  outcome"
+            f"{'round':>5}{'full disk at':>14}{'503s':>8}{'killed':>8}{'posts then':>12}{'healthy runs':>14}"
+            f"{'other channel':>15}  outcome"
         )
         failures = 0
         for number in range(1, args.mixed_rounds + 1):
@@ -375,7 +377,7 @@ def main() -> None:
                 else "; ".join(found[:3])
             )
             print(
-                f"{number:5d}{result['disk']:>8}{result['503s']:>8}{result['killed']!s:>8}"
+                f"{number:5d}{result['disk']:>14}{result['503s']:>8}{result['killed']!s:>8}"
                 f"{result['posts after faults']:12d}{result['healthy runs']:14d}{result['other channel']:15d}  {outcome}"
             )
         print(

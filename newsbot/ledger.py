@@ -12,6 +12,7 @@ Every write is one short ``BEGIN IMMEDIATE`` transaction in WAL mode, like ``Arc
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from newsbot.index import BUSY_TIMEOUT, ArchiveIndex, Entry, index_path
+from newsbot.index import BUSY_TIMEOUT, index_path
 
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_RETRY_BACKOFF = 3600.0
@@ -200,15 +201,37 @@ class FailureLedger:
         self.close()
 
 
-def missing_posts(output_dir: Path, index: ArchiveIndex, folders: Iterable[str] = ()) -> Iterator[Entry]:
-    """The index entries whose post file is gone, one ``stat`` each; only under ``folders`` (first path
-    components of the posts) when given."""
-    wanted = {f"{folder}/" for folder in folders}
-    for entry in index.entries():
-        if wanted and not any(entry.path.startswith(prefix) for prefix in wanted):
-            continue
-        if not (output_dir / entry.path).is_file():
-            yield entry
+@dataclass(frozen=True, slots=True)
+class MissingPost:
+    """An index entry whose post file is gone: its key, post path (relative to the archive) and URL."""
+
+    key: str
+    path: str
+    url: str
+
+
+def missing_posts(output_dir: Path, folders: Iterable[str] = ()) -> list[MissingPost]:
+    """The index entries whose post file is gone, by key: one index scan and one ``stat`` per entry, only under
+    ``folders`` (first path components of the posts) when given. Empty without an index."""
+    path = index_path(Path(output_dir))
+    if not path.is_file():
+        return []
+    prefixes = tuple(f"{folder}/" for folder in folders)
+    base = f"{Path(output_dir)}{os.sep}"
+    connection = _read_only(path)
+    try:
+        rows = connection.execute("SELECT key, path, url FROM entries ORDER BY key").fetchall()
+    finally:
+        connection.close()
+    return [
+        MissingPost(key, relpath, url)
+        for key, relpath, url in rows
+        if (not prefixes or relpath.startswith(prefixes)) and not os.path.isfile(base + relpath)
+    ]
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
 
 
 def ledger_entries(output_dir: Path | str) -> list[LedgerEntry]:

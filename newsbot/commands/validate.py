@@ -10,7 +10,7 @@ from pathlib import Path
 from scrapy.exceptions import UsageError
 
 from newsbot.command import NewsbotCommand
-from newsbot.index import ArchiveIndex, index_path
+from newsbot.index import index_path
 from newsbot.ledger import missing_posts
 from newsbot.validate import validate_tree
 
@@ -46,15 +46,11 @@ class Command(NewsbotCommand):
 
     def report_missing(self, folder: Path) -> int:
         """Print one line per index entry of ``folder`` whose post file is gone; return their count."""
-        if not index_path(folder).is_file():
-            return 0
-        missing = 0
         try:
-            with ArchiveIndex(folder) as index:
-                for entry in missing_posts(folder, index):
-                    print(f"{folder / entry.path}: missing, the index names it for {entry.url or entry.key}")
-                    missing += 1
+            missing = missing_posts(folder)
         except sqlite3.Error as error:
             print(f"{index_path(folder)}: the index cannot be read ({error}); newsbot reindex rebuilds it")
-            return missing + 1
-        return missing
+            return 1
+        for entry in missing:
+            print(f"{folder / entry.path}: missing, the index names it for {entry.url or entry.key}")
+        return len(missing)

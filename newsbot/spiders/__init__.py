@@ -53,8 +53,8 @@ class UnseenArticles:
     ``newsbot/skipped_known``) and enters it in the ledger with the ``context`` the spider needs to ask again;
     ``due`` asks the ledger's due entries again through the spider's ``rebuild``; the spider's article errback
     calls ``failed``. Items stored, unchanged or duplicates leave the ledger; failures stay with a next try
-    (``NEWSBOT_RETRY_BACKOFF`` seconds, doubled each time) until ``NEWSBOT_MAX_ATTEMPTS``, then are given up
-    (``newsbot/ledger/given_up``). Index entries under ``folders`` whose post is missing enter it as due.
+    (the next run, then ``NEWSBOT_RETRY_BACKOFF`` seconds doubled each time) until ``NEWSBOT_MAX_ATTEMPTS``,
+    then are given up (``newsbot/ledger/given_up``). Index entries under ``folders`` whose post is missing enter it as due.
     """
 
     def __init__(self, crawler: Crawler, source: str = "", folders: Iterable[str] = ()) -> None:
@@ -78,7 +78,7 @@ class UnseenArticles:
         """Enter the index entries under ``folders`` whose post file is gone in the ledger, due now."""
         now = utc_now()
         found = unknown = 0
-        for entry in missing_posts(output_dir, self.index, folders):
+        for entry in missing_posts(output_dir, folders):
             if not entry.url:
                 unknown += 1
                 continue
@@ -142,12 +142,12 @@ class UnseenArticles:
             logger.warning("gave up on %s after %d attempts: %s", entry.url, entry.attempts, error)
 
     def write(self, change: Callable[..., Any], *args: Any) -> Any:
-        """``change(*args)`` on the ledger; a failure (a full disk) is counted as ``newsbot/failed/ledger`` and
+        """``change(*args)`` on the ledger; a failure (a full disk) is counted as ``newsbot/ledger/errors`` and
         logged, and the article stays as the ledger last held it."""
         try:
             return change(*args)
         except sqlite3.Error as error:
-            self.stats.inc_value("newsbot/failed/ledger")
+            self.stats.inc_value("newsbot/ledger/errors")
             logger.error("could not update the failed-article ledger for %s: %s", args[0], error)
             return None
 
