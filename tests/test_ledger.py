@@ -4,6 +4,7 @@ until archived or given up; a post deleted by hand is restored; all against serv
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -116,11 +117,12 @@ def test_an_article_on_page_2_that_failed_every_retry_is_archived_by_a_later_hea
     assert waiting.context["channel"] == "china" and waiting.context["title"] == fault.title
 
     with serve(roll_pages([first_page, second_page]), tmp_path / "healthy") as server:
-        crawl_to(server.address, out, stats)
+        healthy = crawl_to(server.address, out, stats)
         assert server.hits[CHINA.roll_url(2)] == 0, "the listing stopped at page 1, all archived"
         assert server.hits[fault.url] == 1
         healed = summary(stats)
         assert (healed["newsbot/ledger/retried"], healed["newsbot/new"]) == (1, 1)
+        assert re.search(r"\nnew +1\n", healthy.log) and re.search(r"\nasked again +1\n", healthy.log)
         crawl_to(server.address, out, stats)
         assert server.hits[fault.url] == 1
     assert "newsbot/ledger/retried" not in summary(stats)

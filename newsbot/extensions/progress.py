@@ -23,6 +23,8 @@ COUNTS = (
     ("skipped", "newsbot/skipped_known"),
     ("duplicates", ("newsbot/duplicates/exact", "newsbot/duplicates/near")),
     ("failed", "newsbot/failed"),
+    ("asked again", "newsbot/ledger/retried"),
+    ("given up", "newsbot/ledger/given_up"),
     ("listings failed", "newsbot/failed/listing"),
     ("robots forbidden", "robotstxt/forbidden"),
     ("retries", "retry/count"),
