@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.faults import FULL_DISK
+from bench.faults import FULL_DISK, kill_when, start_crawl
 from bench.pages import Generated, page, roll_entry
 from newsbot.identity import article_key
 from newsbot.index import ArchiveIndex
@@ -282,3 +282,25 @@ def test_a_feed_article_whose_page_failed_is_archived_when_the_feed_no_longer_li
     assert (second.stats["newsbot/ledger/retried"], second.stats["newsbot/new"]) == (1, 2)
     assert set(by_title(second)) == {"新闻1", "新闻2", "新闻3"}
     assert ledger_entries(tmp_path / "out") == []
+
+
+def test_articles_in_flight_when_a_crawl_is_killed_are_asked_for_by_the_next_run(tmp_path):
+    made = site_articles(6, seed=29)
+    out, stats = tmp_path / "out", tmp_path / "summary.json"
+    slow = roll_pages([made[:3], made[3:]])
+    for article in made[:3]:
+        slow[article.url]["delay"] = 1
+    for article in made[3:]:
+        slow[article.url]["delay"] = 30
+    serve(slow, tmp_path / "slow")
+    process = start_crawl(tmp_path / "slow" / "snapshot", out, "", "DOWNLOAD_TIMEOUT=60", "DOWNLOAD_DELAY=0")
+    assert kill_when(process, lambda: out.is_dir() and len(stored_posts(out)) >= 3)
+    assert {entry.url for entry in ledger_entries(out)} >= {article.url for article in made[3:]}
+    assert all(entry.interrupted for entry in ledger_entries(out))
+    with serve(roll_pages([made[:3], made[3:]]), tmp_path / "healthy") as server:
+        crawl_to(server.address, out, stats)
+        assert server.hits[CHINA.roll_url(2)] == 0
+    assert summary(stats)["newsbot/new"] == 3
+    assert summary(stats)["newsbot/ledger/retried"] >= 3, "a page-1 article killed while stored is asked again too"
+    assert len(assert_clean(out, made)) == len(made)
+    assert ledger_entries(out) == []
