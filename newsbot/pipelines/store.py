@@ -69,7 +69,7 @@ class StorePipeline:
         self.stats.inc_value(f"newsbot/failed/{reason}")
         self.stats.inc_value("newsbot/failed")
         logger.error("%s: %s", message, error)
-        return (RetryLater if retry else DropItem)(f"{reason} failed: {error}")
+        return (RetryLater if retry else DropItem)(f"{reason} failed: {error}", log_level="DEBUG")
 
     def process_item(self, item: object) -> object:
         adapter = ItemAdapter(item)
