@@ -71,6 +71,7 @@ def test_resolve_inside_follows_a_symlinked_folder_made_by_the_administrator(tmp
 
 def test_resolve_inside_refuses_a_symlinked_post(tmp_path):
     (tmp_path / "sina").mkdir()
-    (tmp_path / "sina" / "a.md").symlink_to(tmp_path.parent / "elsewhere.md")
+    (tmp_path / "elsewhere.txt").write_text("not a post")
+    (tmp_path / "sina" / "a.md").symlink_to(tmp_path / "elsewhere.txt")
     with pytest.raises(ValueError, match="symlink"):
         resolve_inside(tmp_path, "sina/a.md")
