@@ -6,7 +6,7 @@ import fcntl
 import os
 import re
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 HISTORY_DIR = ".history"
 TEMPORARY_SUFFIX = ".tmp"
@@ -25,11 +25,18 @@ def post_relpath(site: str, published: datetime, name: str) -> str:
 
 
 def resolve_inside(root: Path, relpath: str) -> Path:
-    """``root / relpath``, refusing anything that would land outside ``root``."""
-    root = root.resolve()
-    target = (root / relpath).resolve()
-    if not target.is_relative_to(root) or target == root:
+    """``root / relpath`` for a relative path without ``..``, else ``ValueError``.
+
+    The path is checked by its parts, not resolved: folders inside ``root`` that are symlinks (an
+    administrator moving ``output/<site>`` to another disk) are followed, as the kernel does; the parts that
+    come from URLs and titles can name no parent, absolute path or symlinked file.
+    """
+    parts = PurePosixPath(relpath).parts
+    if not parts or PurePosixPath(relpath).is_absolute() or any(part in ("", ".", "..") for part in parts):
         raise ValueError(f"path {relpath!r} escapes the output folder")
+    target = root.resolve().joinpath(*parts)
+    if target.is_symlink():
+        raise ValueError(f"path {relpath!r} is a symlink")
     return target
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.faults import FULL_DISK
 from bench.pages import Generated, articles, page, roll_entry
 from newsbot import body
 from newsbot.extraction import article_from_page
@@ -35,30 +36,6 @@ PACE = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_TIMEOUT": 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 NEWSBOT = "from newsbot.cli import main; main()"
 
-FULL_DISK = """
-import errno, os, types, newsbot.storage as storage
-budget = [int(os.environ["FAULT_DISK_BYTES"])]
-real_fdopen = os.fdopen
-
-class FullDisk:
-    def __init__(self, handle):
-        self.handle = handle
-    def __enter__(self):
-        return self
-    def __exit__(self, *exc):
-        self.handle.close()
-    def write(self, text):
-        room = max(0, budget[0])
-        self.handle.write(text[:room])
-        budget[0] -= len(text.encode())
-        if budget[0] < 0:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    def __getattr__(self, name):
-        return getattr(self.handle, name)
-
-storage.os = types.SimpleNamespace(**vars(os))
-storage.os.fdopen = lambda *args, **kwargs: FullDisk(real_fdopen(*args, **kwargs))
-"""
 
 
 @dataclasses.dataclass
@@ -93,10 +70,22 @@ def snapshot_entries(listed: list[Generated], pages: dict[str, dict] | None = No
     return entries
 
 
-def crawl(address: str, output: Path, prelude: str = "", env: dict[str, str] | None = None) -> Run:
+def crawl(
+    address: str,
+    output: Path,
+    prelude: str = "",
+    env: dict[str, str] | None = None,
+    settings: dict[str, object] | None = None,
+) -> Run:
     """``newsbot crawl sina-finance`` of the china channel through the snapshot server at ``address``."""
-    settings = {**PACE, "NEWSBOT_SNAPSHOT_ADDRESS": address, "LOG_LEVEL": "INFO"}
-    args = ["crawl", "sina-finance", "--channels", "china", "--max-pages", "3", "-s", f"NEWSBOT_OUTPUT_DIR={output}"]
+    settings = {
+        **PACE,
+        "NEWSBOT_SNAPSHOT_ADDRESS": address,
+        "LOG_LEVEL": "INFO",
+        "NEWSBOT_OUTPUT_DIR": output,
+        **(settings or {}),
+    }
+    args = ["crawl", "sina-finance", "--channels", "china", "--max-pages", "3"]
     args += [part for name, value in settings.items() for part in ("-s", f"{name}={value}")]
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     environment.pop("SCRAPY_SETTINGS_MODULE", None)

@@ -55,3 +55,23 @@ def test_atomic_write_leaves_old_file_and_no_temporary_on_failure(tmp_path, monk
 def test_atomic_write_creates_folders(tmp_path):
     atomic_write(tmp_path / "a" / "b" / "c.md", "x")
     assert Path(tmp_path / "a/b/c.md").read_text() == "x"
+
+
+def test_resolve_inside_follows_a_symlinked_folder_made_by_the_administrator(tmp_path):
+    root, elsewhere = tmp_path / "out", tmp_path / "other-disk"
+    elsewhere.mkdir()
+    root.mkdir()
+    (root / "sina").symlink_to(elsewhere, target_is_directory=True)
+    assert resolve_inside(root, "sina/2024/01/a.md") == root.resolve() / "sina/2024/01/a.md"
+    assert write_post(root, "sina/2024/01/a.md", "post") == "new"
+    assert (elsewhere / "2024/01/a.md").read_text() == "post"
+    assert write_post(root, "sina/2024/01/a.md", "corrected") == "updated"
+    assert (root / storage.HISTORY_DIR / "sina/2024/01/a.v1.md").read_text() == "post"
+
+
+def test_resolve_inside_refuses_a_symlinked_post(tmp_path):
+    (tmp_path / "sina").mkdir()
+    (tmp_path / "elsewhere.txt").write_text("not a post")
+    (tmp_path / "sina" / "a.md").symlink_to(tmp_path / "elsewhere.txt")
+    with pytest.raises(ValueError, match="symlink"):
+        resolve_inside(tmp_path, "sina/a.md")

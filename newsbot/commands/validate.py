@@ -1,12 +1,17 @@
-"""``newsbot validate [DIR | --archive DIR]``: check every post under a folder against the archive format."""
+"""``newsbot validate [DIR | --archive DIR]``: check every post under a folder against the archive format, and
+that every post the folder's index names is there."""
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
+from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
 from newsbot.command import NewsbotCommand
+from newsbot.index import index_path
+from newsbot.ledger import missing_posts
 from newsbot.validate import validate_tree
 
 
@@ -18,7 +23,9 @@ class Command(NewsbotCommand):
         return "[<dir> | --archive DIR]"
 
     def short_desc(self) -> str:
-        return "Check every post under a folder against the archive format"
+        return (
+            "Check every post under a folder against the archive format, and that the index's posts are there"
+        )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -41,7 +48,19 @@ class Command(NewsbotCommand):
             good, bad = (good, bad + 1) if found else (good + 1, bad)
         if not good + bad:
             return self.fail(f"no posts under {folder}")
-        print(f"{good} passed, {bad} failed")
-        if bad:
+        missing = self.report_missing(folder)
+        print(f"{good} passed, {bad} failed" + (f", {missing} missing" if missing else ""))
+        if bad or missing:
             self.exitcode = 1
         return None
+
+    def report_missing(self, folder: Path) -> int:
+        """Print one line per index entry of ``folder`` whose post file is gone; return their count."""
+        try:
+            missing = missing_posts(folder)
+        except sqlite3.Error as error:
+            print(f"{index_path(folder)}: the index cannot be read ({error}); newsbot reindex rebuilds it")
+            return 1
+        for entry in missing:
+            print(f"{folder / entry.path}: missing, the index names it for {entry.url or entry.key}")
+        return len(missing)

@@ -14,6 +14,7 @@ from scrapy.statscollectors import StatsCollector
 
 from newsbot.identity import post_name
 from newsbot.index import ArchiveIndex, Entry
+from newsbot.ledger import FailureLedger, RetryLater
 from newsbot.post import Post, render
 from newsbot.storage import post_relpath, remove_stale_temporaries, write_post
 
@@ -33,12 +34,19 @@ def post_of(adapter: ItemAdapter) -> Post:
 
 
 class StorePipeline:
-    """Write the post atomically at ``<site>/<YYYY>/<MM>/<name>.md``, keeping a replaced version."""
+    """Write the post atomically at ``<site>/<YYYY>/<MM>/<name>.md``, keeping a replaced version, and take
+    the stored article out of the failed-article ledger.
+
+    A post that cannot be written or indexed is counted (``newsbot/failed/write``, ``newsbot/failed/index``),
+    logged in one line and dropped: ``RetryLater`` for an ``OSError`` or SQLite error, a plain ``DropItem`` for
+    a path refused for leaving the archive.
+    """
 
     def __init__(self, output_dir: Path, stats: StatsCollector) -> None:
         self.output_dir = output_dir
         self.stats = stats
         self.index: ArchiveIndex | None = None
+        self.ledger: FailureLedger | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -49,10 +57,19 @@ class StorePipeline:
         for stale in remove_stale_temporaries(self.output_dir):
             logger.info("removed %s, left by an interrupted write", stale)
         self.index = ArchiveIndex(self.output_dir)
+        self.ledger = FailureLedger(self.output_dir)
 
     def close_spider(self) -> None:
-        if self.index is not None:
-            self.index.close()
+        for database in (self.index, self.ledger):
+            if database is not None:
+                database.close()
+
+    def refuse(self, reason: str, message: str, error: Exception, retry: bool) -> DropItem:
+        """Count and log one post that could not be stored; the exception to drop it with."""
+        self.stats.inc_value(f"newsbot/failed/{reason}")
+        self.stats.inc_value("newsbot/failed")
+        logger.error("%s: %s", message, error)
+        return (RetryLater if retry else DropItem)(f"{reason} failed: {error}", log_level="DEBUG")
 
     def process_item(self, item: object) -> object:
         adapter = ItemAdapter(item)
@@ -62,10 +79,13 @@ class StorePipeline:
         try:
             outcome = write_post(self.output_dir, relpath, render(post_of(adapter)))
         except OSError as error:
-            self.stats.inc_value("newsbot/failed/write")
-            self.stats.inc_value("newsbot/failed")
-            logger.error("could not write %s for %s: %s", relpath, adapter["url"], error)
-            raise DropItem(f"write failed: {error}") from error
+            raise self.refuse(
+                "write", f"could not write {relpath} for {adapter['url']}", error, True
+            ) from error
+        except ValueError as error:
+            raise self.refuse(
+                "write", f"refused to write {relpath} for {adapter['url']}", error, False
+            ) from error
         adapter["path"] = relpath
         adapter["status"] = outcome
         entry = Entry(
@@ -79,10 +99,14 @@ class StorePipeline:
         try:
             self.index.record(entry)
         except sqlite3.Error as error:
-            self.stats.inc_value("newsbot/failed/index")
-            self.stats.inc_value("newsbot/failed")
-            logger.error("wrote %s but could not index it (newsbot reindex repairs this): %s", relpath, error)
-            raise DropItem(f"index failed: {error}") from error
+            message = f"wrote {relpath} but could not index it (newsbot reindex repairs this)"
+            raise self.refuse("index", message, error, True) from error
+        try:
+            self.ledger.remove(entry.key)
+        except sqlite3.Error as error:
+            logger.warning(
+                "stored %s but could not take it out of the failed-article ledger: %s", relpath, error
+            )
         self.stats.inc_value(f"newsbot/{outcome}")
         logger.info("%s %s -> %s", outcome, adapter["url"], relpath)
         return item

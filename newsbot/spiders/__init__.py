@@ -1,30 +1,98 @@
-"""newsbot's spiders, and what the discovering ones share: asking the archive before requesting an article."""
+"""newsbot's spiders, and what the discovering ones share: asking the archive before requesting an article,
+and keeping every article they ask for in the failed-article ledger (``newsbot.ledger``) until it is archived."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
-from scrapy import signals
+from itemadapter import ItemAdapter
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from newsbot.identity import article_key
 from newsbot.index import ArchiveIndex
+from newsbot.ledger import (
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_RETRY_BACKOFF,
+    MISSING_POST,
+    FailureLedger,
+    LedgerEntry,
+    RetryLater,
+    missing_posts,
+    utc_now,
+)
+from newsbot.spiders.article import failure_reason
+
+logger = logging.getLogger(__name__)
+
+ROBOTS_REFUSAL = "Forbidden by robots.txt"
+NO_ARTICLE = "its page gave no article (refused or a spider error; the log says why)"
+
+
+def retryable(failure: Failure) -> bool:
+    """Whether a failed article download may succeed later: server errors (5xx), 408, 429, timeouts and
+    connection errors may; other HTTP 4xx (the server says the page is gone or not for us) and requests a
+    middleware gave up (redirect limit, robots.txt) answer the same next time."""
+    if failure.check(HttpError):
+        status = failure.value.response.status
+        return status >= 500 or status in (408, 429)
+    return not failure.check(IgnoreRequest)
 
 
 class UnseenArticles:
-    """The article keys a crawl still has to request: neither asked for in this run nor in the archive.
+    """The article keys a crawl of ``source`` still has to request, and its failed-article ledger.
 
-    Known articles are counted as ``newsbot/skipped_known``; the index closes with the spider.
+    ``new_key`` gives a key neither asked for in this run nor in the archive (known ones are counted as
+    ``newsbot/skipped_known``) and enters it in the ledger with the ``context`` the spider needs to ask again;
+    ``due`` asks the ledger's due entries again through the spider's ``rebuild``; the spider's article errback
+    calls ``failed``. Items stored, unchanged or duplicates leave the ledger; failures stay with a next try
+    (the next run, then ``NEWSBOT_RETRY_BACKOFF`` seconds doubled each time) until ``NEWSBOT_MAX_ATTEMPTS``,
+    then are given up (``newsbot/ledger/given_up``). Index entries under ``folders`` whose post is missing enter it as due.
     """
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, source: str = "", folders: Iterable[str] = ()) -> None:
+        settings = crawler.settings
         self.stats = crawler.stats
+        self.source = source or crawler.spider.name
+        self.max_attempts = settings.getint("NEWSBOT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+        self.backoff = settings.getfloat("NEWSBOT_RETRY_BACKOFF", DEFAULT_RETRY_BACKOFF)
         self.requested: set[str] = set()
-        self.index = ArchiveIndex(Path(crawler.settings.get("NEWSBOT_OUTPUT_DIR", "output")))
-        crawler.signals.connect(self.index.close, signal=signals.spider_closed)
+        self.pending: dict[str, str] = {}
+        output_dir = Path(settings.get("NEWSBOT_OUTPUT_DIR", "output"))
+        self.index = ArchiveIndex(output_dir)
+        self.ledger = FailureLedger(output_dir)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        if folders:
+            self.enter_missing_posts(output_dir, folders)
 
-    def new_key(self, url: str) -> str | None:
-        """The key of ``url``'s article when it is to be requested, else ``None``."""
+    def enter_missing_posts(self, output_dir: Path, folders: Iterable[str]) -> None:
+        """Enter the index entries under ``folders`` whose post file is gone in the ledger, due now."""
+        now = utc_now()
+        found = unknown = 0
+        for entry in missing_posts(output_dir, folders):
+            if not entry.url:
+                unknown += 1
+                continue
+            self.write(self.ledger.requested, entry.key, entry.url, self.source, {}, now, MISSING_POST)
+            found += 1
+        if found:
+            self.stats.inc_value("newsbot/ledger/missing_posts", found)
+            logger.warning("%d posts the index names are missing; asking for them again", found)
+        if unknown:
+            logger.warning("%d posts the index names are missing and their URL is unknown", unknown)
+
+    def new_key(self, url: str, context: dict[str, Any] | None = None) -> str | None:
+        """The key of ``url``'s article when it is to be requested, else ``None``; ``context`` (JSON) is what
+        the spider's ``rebuild`` needs to ask for it again in a later run."""
         key = article_key(url)
         if key in self.requested:
             return None
@@ -32,4 +100,75 @@ class UnseenArticles:
         if self.index.knows(key):
             self.stats.inc_value("newsbot/skipped_known")
             return None
+        self.pending[key] = url
+        self.write(self.ledger.requested, key, url, self.source, context or {}, utc_now())
         return key
+
+    def due(self, rebuild: Callable[[LedgerEntry], Request | Any]) -> Iterator[Request | Any]:
+        """The request (or item) ``rebuild`` makes of each due ledger entry of this source, counted as
+        ``newsbot/ledger/retried``; ask for these before the listings."""
+        for entry in self.ledger.due(self.source, utc_now()):
+            if entry.key in self.requested:
+                continue
+            self.requested.add(entry.key)
+            self.pending[entry.key] = entry.url
+            self.stats.inc_value("newsbot/ledger/retried")
+            logger.info(
+                "asking again for %s (%d failed attempts; last: %s)",
+                entry.url,
+                entry.attempts,
+                entry.last_error,
+            )
+            yield rebuild(entry)
+
+    def failed(self, failure: Failure) -> None:
+        """Record a failed article request (its ``cb_kwargs`` hold ``key``); robots.txt refusals leave the ledger."""
+        key = failure.request.cb_kwargs.get("key")
+        if self.pending.pop(key, None) is None:
+            return
+        if failure.check(IgnoreRequest) and str(failure.value) == ROBOTS_REFUSAL:
+            self.write(self.ledger.remove, key)
+            return
+        self.record_failure(key, failure_reason(failure), retryable(failure))
+
+    def record_failure(self, key: str, error: str, retry: bool) -> None:
+        """Count one failure of ``key`` in the ledger; log and count it when this gives it up."""
+        result = self.write(self.ledger.failed, key, error, utc_now(), retry, self.max_attempts, self.backoff)
+        if result is None:
+            return
+        entry, gave_up = result
+        if gave_up:
+            self.stats.inc_value("newsbot/ledger/given_up")
+            logger.warning("gave up on %s after %d attempts: %s", entry.url, entry.attempts, error)
+
+    def write(self, change: Callable[..., Any], *args: Any) -> Any:
+        """``change(*args)`` on the ledger; a failure (a full disk) is counted as ``newsbot/ledger/errors`` and
+        logged, and the article stays as the ledger last held it."""
+        try:
+            return change(*args)
+        except sqlite3.Error as error:
+            self.stats.inc_value("newsbot/ledger/errors")
+            logger.error("could not update the failed-article ledger for %s: %s", args[0], error)
+            return None
+
+    def item_scraped(self, item: Any, spider: Spider) -> None:
+        self.pending.pop(ItemAdapter(item).get("key"), None)
+
+    def item_dropped(self, item: Any, exception: BaseException, spider: Spider) -> None:
+        key = ItemAdapter(item).get("key")
+        if self.pending.pop(key, None) is None:
+            return
+        if isinstance(exception, RetryLater):
+            self.record_failure(key, str(exception), retry=True)
+        elif self.index.knows(key):
+            self.write(self.ledger.remove, key)
+        else:
+            self.record_failure(key, f"refused: {exception}", retry=False)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if reason == "finished":
+            for key in list(self.pending):
+                self.record_failure(key, NO_ARTICLE, retry=False)
+            self.pending.clear()
+        self.ledger.close()
+        self.index.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import datetime
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from newsbot.body import inner_html
 from newsbot.extraction import article_from_response
 from newsbot.feeds import FeedEntry, NotAFeed, list_entries, parse_feed
 from newsbot.items import Article
+from newsbot.ledger import LedgerEntry
 from newsbot.sites.base import NotAnArticle
 from newsbot.sources.config import DEFAULT_RSSHUB_URL, Source, load_sources, source_from_table
 from newsbot.spiders import UnseenArticles
@@ -85,7 +87,9 @@ class FeedSpider(scrapy.Spider):
         return source
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.unseen = UnseenArticles(self.crawler)
+        self.unseen = UnseenArticles(self.crawler, self.source.name, folders=(self.source.name,))
+        for output in self.unseen.due(self.ledger_output):
+            yield output
         self.crawler.stats.inc_value("newsbot/listings")
         yield scrapy.Request(self.source.url, callback=self.parse, errback=self.listing_failed)
 
@@ -123,19 +127,32 @@ class FeedSpider(scrapy.Spider):
     def entries_output(self, entries: Iterable[FeedEntry]) -> Iterator[scrapy.Request | Article]:
         """Articles straight from the feed, or requests for their pages, for entries the archive lacks."""
         for entry in entries:
-            key = self.unseen.new_key(entry.url)
-            if key is None:
-                continue
-            if self.needs_page(entry):
-                self.crawler.stats.inc_value("newsbot/article_requests")
-                yield scrapy.Request(
-                    entry.url,
-                    callback=self.parse_article,
-                    errback=self.article_failed,
-                    cb_kwargs={"entry": entry, "key": key},
-                )
-            else:
-                yield self.article(entry, key, entry.url, entry.html or entry.summary)
+            published = entry.published.isoformat() if entry.published else None
+            context = {"title": entry.title, "published": published, "html": entry.html, "summary": entry.summary}
+            key = self.unseen.new_key(entry.url, context)
+            if key is not None:
+                yield self.entry_output(entry, key)
+
+    def entry_output(self, entry: FeedEntry, key: str) -> scrapy.Request | Article:
+        """The article of one entry straight from the feed, or the request for its page."""
+        if not self.needs_page(entry):
+            return self.article(entry, key, entry.url, entry.html or entry.summary)
+        self.crawler.stats.inc_value("newsbot/article_requests")
+        return scrapy.Request(
+            entry.url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"entry": entry, "key": key},
+        )
+
+    def ledger_output(self, failed: LedgerEntry) -> scrapy.Request | Article:
+        """The article or request of an entry the ledger asks for again, from the context it was listed with."""
+        context = failed.context
+        published = datetime.fromisoformat(context["published"]) if context.get("published") else None
+        entry = FeedEntry(
+            failed.url, context.get("title", ""), published, context.get("html"), context.get("summary", "")
+        )
+        return self.entry_output(entry, failed.key)
 
     def body_from_page(self, entry: FeedEntry) -> bool:
         """Whether the entry's body comes from its page: asked for, or the feed holds only a summary."""
@@ -220,6 +237,7 @@ class FeedSpider(scrapy.Spider):
         logger.warning("feed failed: %s %s", failure_reason(failure), failure.request.url)
 
     def article_failed(self, failure: Failure) -> None:
+        self.unseen.failed(failure)
         self.crawler.stats.inc_value("newsbot/failed/download")
         self.crawler.stats.inc_value("newsbot/failed")
         logger.warning("article page failed: %s %s", failure_reason(failure), failure.request.url)

@@ -31,7 +31,9 @@ from twisted.python.failure import Failure
 from newsbot.extraction import article_from_response
 from newsbot.identity import article_key
 from newsbot.items import Article
+from newsbot.ledger import LedgerEntry
 from newsbot.revisits import ListedTable, needs_revisit
+from newsbot.sites import sina
 from newsbot.sites.base import NotAnArticle
 from newsbot.sources.sina_finance import (
     CHANNELS,
@@ -160,9 +162,11 @@ class SinaFinanceSpider(scrapy.Spider):
         return super().from_crawler(crawler, *args, **kwargs)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.unseen = UnseenArticles(self.crawler)
+        self.unseen = UnseenArticles(self.crawler, folders=(sina.NAME,))
         self.listed = ListedTable(self.settings.get("NEWSBOT_OUTPUT_DIR", "output"))
         self.crawler.signals.connect(self.listed.close, signal=signals.spider_closed)
+        for request in self.unseen.due(self.ledger_request):
+            yield request
         if getattr(self, "state", {}).get(QUEUE_SAVED):
             logger.info("resuming the walk that stopped: its requests are in JOBDIR's queue")
             return
@@ -275,7 +279,9 @@ class SinaFinanceSpider(scrapy.Spider):
                 logger.info("revisiting %s: its listing shows a correction", entry.url)
                 yield self.article_request(entry, channel, key)
                 continue
-            if self.unseen.new_key(entry.url) is None:
+            published = entry.published.isoformat() if entry.published else None
+            context = {"channel": channel.key, "title": entry.title, "published": published}
+            if self.unseen.new_key(entry.url, context) is None:
                 continue
             self.fresh_keys.add(key)
             yield self.article_request(entry, channel, key)
@@ -326,6 +332,14 @@ class SinaFinanceSpider(scrapy.Spider):
             return by_path
         return CHANNELS[self.listed_by.get(key, TABLE_ORDER[channel.key])]
 
+    def ledger_request(self, failed: LedgerEntry) -> scrapy.Request:
+        """The request of an article the ledger asks for again, from the context ``article_requests`` gave it."""
+        context = failed.context
+        channel = channel_by_key(context["channel"]) if context.get("channel") else channel_of_url(failed.url)
+        published = datetime.fromisoformat(context["published"]) if context.get("published") else None
+        listed = Listed(failed.url, context.get("title", ""), published)
+        return self.article_request(listed, channel or CHANNELS[0], failed.key)
+
     def parse_article(
         self, response: Response, channel_key: str, listed: Listed, key: str
     ) -> Iterator[Article]:
@@ -355,6 +369,7 @@ class SinaFinanceSpider(scrapy.Spider):
         logger.warning("listing page failed: %s %s", failure_reason(failure), failure.request.url)
 
     def article_failed(self, failure: Failure) -> None:
+        self.unseen.failed(failure)
         if refused(failure):
             logger.info("not fetched: %s %s", failure.value, failure.request.url)
             return

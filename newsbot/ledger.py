@@ -1,0 +1,256 @@
+"""The failed-article ledger: articles a crawl asked for and has not archived yet, with their next try.
+
+One table, ``failures``, in the archive index's SQLite file (``index_path``), so it travels with the archive
+and ``newsbot reindex`` carries it over. A row is written when an article is requested (``attempts`` 0: a run
+killed before the outcome leaves it due), updated when the article fails (``attempts`` + 1, ``next_try`` at
+the next run after a first failure, then after an exponential backoff) and deleted once the archive holds
+it. After ``max_attempts`` failures, or at once for a failure a retry cannot change, it stays with
+``given_up`` = 1 for the user to see.
+Every write is one short ``BEGIN IMMEDIATE`` transaction in WAL mode, like ``ArchiveIndex``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from scrapy.exceptions import DropItem
+
+from newsbot.index import BUSY_TIMEOUT, index_path
+
+DEFAULT_MAX_ATTEMPTS = 8
+DEFAULT_RETRY_BACKOFF = 3600.0
+REQUESTED = "requested; no outcome yet"
+MISSING_POST = "post missing from the archive"
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS failures (key TEXT PRIMARY KEY, url TEXT NOT NULL, source TEXT NOT NULL,"
+    " context TEXT NOT NULL DEFAULT '{}', attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL,"
+    " first_failed TEXT NOT NULL, last_failed TEXT NOT NULL, next_try TEXT, given_up INTEGER NOT NULL DEFAULT 0)"
+    " WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS failures_due ON failures (source, given_up, next_try)",
+)
+_COLUMNS = "key, url, source, context, attempts, last_error, first_failed, last_failed, next_try, given_up"
+
+
+class RetryLater(DropItem):
+    """An item dropped for a cause a later run may not meet (a full disk, a locked index): the ledger retries it."""
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One article the archive still lacks; times are ISO 8601 UTC, ``next_try`` ``None`` once given up."""
+
+    key: str
+    url: str
+    source: str
+    context: dict[str, Any]
+    attempts: int
+    last_error: str
+    first_failed: str
+    last_failed: str
+    next_try: str | None
+    given_up: bool
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether it was requested and never failed: its run stopped before the outcome."""
+        return self.attempts == 0 and self.last_error == REQUESTED
+
+
+def _entry(row: tuple) -> LedgerEntry:
+    key, url, source, context, attempts, last_error, first, last, next_try, given_up = row
+    return LedgerEntry(
+        key, url, source, json.loads(context), attempts, last_error, first, last, next_try, bool(given_up)
+    )
+
+
+def utc_now() -> datetime:
+    """The current time, UTC."""
+    return datetime.now(UTC)
+
+
+def backoff(attempts: int, base: float) -> timedelta:
+    """The wait after the ``attempts``-th failure: none after the first (the next run asks again), then
+    ``base`` seconds, doubled after each further failure."""
+    return timedelta(seconds=0 if attempts <= 1 else base * 2 ** (attempts - 2))
+
+
+class FailureLedger:
+    """The ``failures`` table of one archive; closes with ``close`` or its ``with`` block."""
+
+    def __init__(self, output_dir: Path | str) -> None:
+        path = index_path(Path(output_dir))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.connection: sqlite3.Connection | None = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT, isolation_level=None
+        )
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=NORMAL")
+        with self._write() as db:
+            for statement in _SCHEMA:
+                db.execute(statement)
+
+    def _db(self) -> sqlite3.Connection:
+        if self.connection is None:
+            raise RuntimeError("the failure ledger is closed")
+        return self.connection
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def get(self, key: str) -> LedgerEntry | None:
+        """The entry of ``key``, else ``None``."""
+        row = self._db().execute(f"SELECT {_COLUMNS} FROM failures WHERE key = ?", (key,)).fetchone()
+        return _entry(row) if row else None
+
+    def requested(
+        self, key: str, url: str, source: str, context: dict[str, Any], now: datetime, error: str = REQUESTED
+    ) -> None:
+        """Note that ``key`` is asked for; an existing entry keeps its attempts, a new one is due at once."""
+        stamp = now.isoformat()
+        with self._write() as db:
+            db.execute(
+                f"INSERT INTO failures ({_COLUMNS}) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, 0) ON CONFLICT (key) DO UPDATE"
+                " SET url = excluded.url, source = excluded.source,"
+                " context = CASE WHEN excluded.context = '{}' THEN context ELSE excluded.context END",
+                (key, url, source, json.dumps(context, ensure_ascii=False), error, stamp, stamp, stamp),
+            )
+
+    def failed(
+        self, key: str, error: str, now: datetime, retryable: bool, max_attempts: int, base: float
+    ) -> tuple[LedgerEntry, bool] | None:
+        """Count one failure of ``key`` (requested before) and set its next try.
+
+        It is given up when not ``retryable`` or at ``max_attempts`` failures. Returns the entry and whether
+        this failure gave it up; ``None`` for a key the ledger does not hold.
+        """
+        with self._write() as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM failures WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            entry = _entry(row)
+            attempts = entry.attempts + 1
+            given_up = entry.given_up or not retryable or attempts >= max_attempts
+            next_try = None if given_up else (now + backoff(attempts, base)).isoformat()
+            first = entry.first_failed if entry.attempts else now.isoformat()
+            db.execute(
+                "UPDATE failures SET attempts = ?, last_error = ?, first_failed = ?, last_failed = ?, next_try = ?,"
+                " given_up = ? WHERE key = ?",
+                (attempts, error, first, now.isoformat(), next_try, int(given_up), key),
+            )
+        updated = LedgerEntry(
+            key,
+            entry.url,
+            entry.source,
+            entry.context,
+            attempts,
+            error,
+            first,
+            now.isoformat(),
+            next_try,
+            given_up,
+        )
+        return updated, given_up and not entry.given_up
+
+    def remove(self, key: str) -> None:
+        """Remove ``key``: the archive holds it, or it is no longer asked for."""
+        with self._write() as db:
+            db.execute("DELETE FROM failures WHERE key = ?", (key,))
+
+    def due(self, source: str, now: datetime) -> list[LedgerEntry]:
+        """The entries of ``source`` not given up whose next try has come, the longest waiting first."""
+        rows = self._db().execute(
+            f"SELECT {_COLUMNS} FROM failures WHERE source = ? AND given_up = 0 AND next_try <= ?"
+            " ORDER BY next_try, key",
+            (source, now.isoformat()),
+        )
+        return [_entry(row) for row in rows]
+
+    def entries(self) -> list[LedgerEntry]:
+        """Every entry, waiting ones first, each group by next try then key."""
+        rows = self._db().execute(f"SELECT {_COLUMNS} FROM failures ORDER BY given_up, next_try, key")
+        return [_entry(row) for row in rows]
+
+    def close(self) -> None:
+        """Close the connection; closing twice is harmless."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def __enter__(self) -> FailureLedger:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True, slots=True)
+class MissingPost:
+    """An index entry whose post file is gone: its key, post path (relative to the archive) and URL."""
+
+    key: str
+    path: str
+    url: str
+
+
+def missing_posts(output_dir: Path, folders: Iterable[str] = ()) -> list[MissingPost]:
+    """The index entries whose post file is gone, by key: one index scan and one ``stat`` per entry, only under
+    ``folders`` (first path components of the posts) when given. Empty without an index."""
+    path = index_path(Path(output_dir))
+    if not path.is_file():
+        return []
+    prefixes = tuple(f"{folder}/" for folder in folders)
+    base = f"{Path(output_dir)}{os.sep}"
+    connection = _read_only(path)
+    try:
+        rows = connection.execute("SELECT key, path, url FROM entries ORDER BY key").fetchall()
+    finally:
+        connection.close()
+    return [
+        MissingPost(key, relpath, url)
+        for key, relpath, url in rows
+        if (not prefixes or relpath.startswith(prefixes)) and not os.path.isfile(base + relpath)
+    ]
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+
+
+def ledger_entries(output_dir: Path | str) -> list[LedgerEntry]:
+    """The ledger of an archive for display (``newsbot status``): waiting entries, then given-up ones.
+
+    Empty when the archive has no index or no ledger yet; opens the index read-only, so it creates nothing.
+    """
+    path = index_path(Path(output_dir))
+    if not path.is_file():
+        return []
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+    try:
+        rows = connection.execute(
+            f"SELECT {_COLUMNS} FROM failures ORDER BY given_up, next_try, key"
+        ).fetchall()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return []
+        raise
+    finally:
+        connection.close()
+    return [_entry(row) for row in rows]
