@@ -10,10 +10,11 @@
 
 from newsbot.index.archive import ArchiveIndex, repair
 from newsbot.index.base import Entry, Index, to_signed, to_unsigned
-from newsbot.index.database import INDEX_DIR, INDEX_FILE, index_path
+from newsbot.index.database import BUSY_TIMEOUT, INDEX_DIR, INDEX_FILE, index_path
 from newsbot.index.posts import entry_from_post, post_paths
 
 __all__ = [
+    "BUSY_TIMEOUT",
     "INDEX_DIR",
     "INDEX_FILE",
     "ArchiveIndex",
