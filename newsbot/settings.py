@@ -57,3 +57,7 @@ NEWSBOT_OUTPUT_DIR = "output"
 # Chosen by bench/near_duplicates.py: recall 0.93 at precision 1.0; different articles were 16+ bits apart.
 NEWSBOT_NEAR_DUPLICATE_DISTANCE = 6
 NEWSBOT_PLACEHOLDER_IMAGE = "https://picsum.photos/400/300?random={n}"
+
+# With REDIS_URL set, crawls share one frontier in Redis (newsbot.distributed); without it nothing changes.
+ADDONS = {"newsbot.distributed.SharedFrontier": 0}
+NEWSBOT_WORKERS = 1

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import UTC
 from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from newsbot.identity import post_name
-from newsbot.index import ArchiveIndex, Entry
+from newsbot.index import Entry, Index
+from newsbot.index.backends import INDEX_ERRORS, Claims, claims_of, open_index
 from newsbot.post import Post, render
 from newsbot.storage import post_relpath, remove_stale_temporaries, write_post
 
@@ -35,20 +36,25 @@ def post_of(adapter: ItemAdapter) -> Post:
 class StorePipeline:
     """Write the post atomically at ``<site>/<YYYY>/<MM>/<name>.md``, keeping a replaced version."""
 
-    def __init__(self, output_dir: Path, stats: StatsCollector) -> None:
+    def __init__(self, output_dir: Path, stats: StatsCollector, settings: BaseSettings | None = None) -> None:
         self.output_dir = output_dir
         self.stats = stats
-        self.index: ArchiveIndex | None = None
+        self.settings = settings
+        self.index: Index | None = None
+        self.claims: Claims | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(Path(crawler.settings.get("NEWSBOT_OUTPUT_DIR", "output")), crawler.stats)
+        return cls(
+            Path(crawler.settings.get("NEWSBOT_OUTPUT_DIR", "output")), crawler.stats, crawler.settings
+        )
 
     def open_spider(self) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
         for stale in remove_stale_temporaries(self.output_dir):
             logger.info("removed %s, left by an interrupted write", stale)
-        self.index = ArchiveIndex(self.output_dir)
+        self.index = open_index(self.output_dir, self.settings)
+        self.claims = claims_of(self.index)
 
     def close_spider(self) -> None:
         if self.index is not None:
@@ -56,6 +62,12 @@ class StorePipeline:
 
     def process_item(self, item: object) -> object:
         adapter = ItemAdapter(item)
+        try:
+            return self._store(item, adapter)
+        finally:
+            self.claims.release(adapter["key"], adapter["body_hash"], adapter["simhash"])
+
+    def _store(self, item: object, adapter: ItemAdapter) -> object:
         relpath = adapter.get("path") or post_relpath(
             adapter["site"], adapter["published"], post_name(adapter["key"])
         )
@@ -78,7 +90,7 @@ class StorePipeline:
         )
         try:
             self.index.record(entry)
-        except sqlite3.Error as error:
+        except INDEX_ERRORS as error:
             self.stats.inc_value("newsbot/failed/index")
             self.stats.inc_value("newsbot/failed")
             logger.error("wrote %s but could not index it (newsbot reindex repairs this): %s", relpath, error)

@@ -8,7 +8,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from newsbot.identity import article_key
-from newsbot.index import ArchiveIndex
+from newsbot.index.backends import open_index
 
 
 class UnseenArticles:
@@ -20,7 +20,7 @@ class UnseenArticles:
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         self.requested: set[str] = set()
-        self.index = ArchiveIndex(Path(crawler.settings.get("NEWSBOT_OUTPUT_DIR", "output")))
+        self.index = open_index(Path(crawler.settings.get("NEWSBOT_OUTPUT_DIR", "output")), crawler.settings)
         crawler.signals.connect(self.index.close, signal=signals.spider_closed)
 
     def new_key(self, url: str) -> str | None:
