@@ -72,7 +72,9 @@ def start_redis(folder: Path) -> RedisServer:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServiceError(f"redis-server exited with {process.returncode}: {(folder / 'redis.log').read_text()}")
+            raise ServiceError(
+                f"redis-server exited with {process.returncode}: {(folder / 'redis.log').read_text()}"
+            )
         try:
             if server.client().ping():
                 return server

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import psycopg
@@ -22,8 +21,8 @@ from newsbot.index.backends import LocalClaims, claims_of, open_index
 from newsbot.index.postgres import PostgresIndex, claim_names
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotServer
 from newsbot.validate import posts_under, problems
-from tests.services import PostgresServer, RedisServer, start_postgres, start_redis
 from tests.servers import ROOT, run_newsbot
+from tests.services import PostgresServer, RedisServer, start_postgres, start_redis
 
 WORKER_SETTINGS = (
     *("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"),
@@ -58,7 +57,9 @@ def index_url(postgres_server) -> str:
 
 
 def entry(key: str, simhash: int, body_hash: str | None = None, url: str = "") -> Entry:
-    return Entry(key, f"sina/2024/01/{key}.md", url, body_hash or f"hash-{key}", simhash, "2024-01-01T00:00:00+00:00")
+    return Entry(
+        key, f"sina/2024/01/{key}.md", url, body_hash or f"hash-{key}", simhash, "2024-01-01T00:00:00+00:00"
+    )
 
 
 def test_postgres_index_keeps_keys_aliases_and_finds_what_sqlite_finds(index_url, tmp_path):
@@ -69,7 +70,13 @@ def test_postgres_index_keeps_keys_aliases_and_finds_what_sqlite_finds(index_url
             assert backend.record_many(stored) == 3
             backend.alias("a2", "a")
             backend.alias("a3", "a2")
-        for query, distance in ((near_one, 6), (near_one ^ 0b1, 2), (far ^ 0xFF, 8), (far, 0), (near_one, 12)):
+        for query, distance in (
+            (near_one, 6),
+            (near_one ^ 0b1, 2),
+            (far ^ 0xFF, 8),
+            (far, 0),
+            (near_one, 12),
+        ):
             assert index.find_near(query, distance) == sqlite.find_near(query, distance)
         assert [e.key for e in index.find_near(near_one, 6)] == ["a", "b"]
         assert index.get("a3") == index.get("a") == sqlite.get("a3")
@@ -199,8 +206,6 @@ def test_three_workers_archive_the_bundled_snapshot_once_like_one_process(fronti
     assert not any((shared / ".newsbot").glob("index.sqlite3*")), "the index lives in PostgreSQL"
     with PostgresIndex(index_url) as index:
         assert sorted(e.path for e in index.entries()) == sorted(expected)
-    took = Counter(log.read_text().count("scheduler/dequeued/redis") for log in logs)
-    assert sum(took.values()) == 3
     stored_by = [log.read_text().count(" -> sina/") for log in logs]
     assert sum(stored_by) == len(expected), "every article stored once, by one worker"
     assert sum(1 for n in stored_by if n) >= 2, f"the work was shared: {stored_by}"
