@@ -250,3 +250,35 @@ def archive_problems_in(output: Path, truth: list[dict[str, str]], index_url: st
     with PostgresIndex(index_url) as shared, ArchiveIndex(output) as local:
         local.record_many(shared.entries())
     return archive_problems(output, truth)
+
+
+def crawler_settings(monkeypatch, **overrides: object) -> Settings:
+    """newsbot's settings with ``overrides`` given on the command line, after the add-on updated them."""
+    from newsbot.distributed import SharedFrontier
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("NEWSBOT_INDEX_URL", raising=False)
+    settings = Settings()
+    settings.setmodule("newsbot.settings", priority="project")
+    settings.setdict(overrides, priority="cmdline")
+    SharedFrontier().update_settings(settings)
+    return settings
+
+
+def test_without_redis_url_the_crawl_keeps_scrapy_s_scheduler_and_newsbot_s_politeness(monkeypatch):
+    settings = crawler_settings(monkeypatch)
+    assert settings["SCHEDULER"] == "scrapy.core.scheduler.Scheduler"
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 4
+    assert settings.getfloat("DOWNLOAD_DELAY") == 0.5
+    assert "newsbot.distributed.ServerWatch" not in settings.getdict("EXTENSIONS")
+
+
+def test_with_redis_url_the_crawl_shares_the_frontier_and_its_politeness(monkeypatch, frontier):
+    settings = crawler_settings(monkeypatch, REDIS_URL=frontier, NEWSBOT_WORKERS=2, DOWNLOAD_DELAY=2)
+    assert settings["SCHEDULER"] == "newsbot.distributed.LeasingScheduler"
+    assert settings["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
+    assert settings.getbool("SCHEDULER_PERSIST")
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2
+    assert settings.getfloat("DOWNLOAD_DELAY") == 4.0
+    assert settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 1.0
+    assert "newsbot.distributed.ServerWatch" in settings.getdict("EXTENSIONS")
