@@ -77,3 +77,7 @@ NEWSBOT_MAX_RUNS_WITHOUT_NEW = 5
 # spidermon actions run when a monitor raises an alarm, e.g.
 # ["spidermon.contrib.actions.slack.notifiers.SendSlackMessageSpiderFinished"] with SPIDERMON_SLACK_* settings.
 NEWSBOT_ALARM_ACTIONS: list[str] = []
+
+# With REDIS_URL set, crawls share one frontier in Redis (newsbot.distributed); without it nothing changes.
+ADDONS = {"newsbot.distributed.SharedFrontier": 0}
+NEWSBOT_WORKERS = 1

@@ -5,12 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 from scrapy.exceptions import UsageError
 
 from newsbot.command import NewsbotCommand
-from newsbot.index.rebuild import rebuild, recover
+from newsbot.index import Entry
+from newsbot.index.backends import index_url
+from newsbot.index.postgres import PostgresIndex
+from newsbot.index.rebuild import Rebuilt, reads, rebuild, recover
 
 
 class Command(NewsbotCommand):
@@ -44,15 +50,19 @@ class Command(NewsbotCommand):
         if not root.is_dir():
             return self.fail(f"no such folder: {root}")
         try:
-            recover(root)
-            result = rebuild(root, workers=workers)
-        except (OSError, sqlite3.Error) as error:
+            if url := index_url(self.settings):
+                result = rebuild_postgres(root, url, workers)
+            else:
+                recover(root)
+                result = rebuild(root, workers=workers)
+        except (OSError, sqlite3.Error, psycopg.Error) as error:
             return self.fail(f"could not rebuild the index of {root}: {error}")
         for line in result.skipped:
             print(f"skipped {line}")
         posts = result.count + len(result.skipped)
         print(
-            f"{result.count} posts indexed, {len(result.skipped)} skipped,"
+            f"{result.count} posts indexed{' in PostgreSQL' * bool(index_url(self.settings))},"
+            f" {len(result.skipped)} skipped,"
             f" {result.aliases} of {result.aliases_before} aliases kept"
         )
         if result.parse_seconds:
@@ -64,3 +74,23 @@ class Command(NewsbotCommand):
         if result.skipped:
             self.exitcode = 1
         return None
+
+
+def rebuild_postgres(root: Path, url: str, workers: int) -> Rebuilt:
+    """Make the PostgreSQL index at ``url`` hold exactly the posts under ``root`` (read in ``workers`` processes),
+    in one transaction. Raises ``psycopg.Error`` when the server fails."""
+    result = Rebuilt(workers=workers)
+    started = time.perf_counter()
+
+    def entries() -> Iterator[Entry]:
+        for read in reads(root, workers):
+            result.skipped.extend(read.skipped)
+            result.parse_seconds += read.parse_seconds
+            yield from read.entries
+
+    with PostgresIndex(url) as index:
+        result.aliases_before = index.alias_count()
+        result.count = index.replace_all(entries())
+        result.aliases = index.alias_count()
+    result.seconds = time.perf_counter() - started
+    return result

@@ -11,10 +11,13 @@ from pathlib import Path
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
+from twisted.internet.task import deferLater
 
 from newsbot.fingerprint import body_text, exact_fingerprint, hamming, simhash
-from newsbot.index import ArchiveIndex, Entry
+from newsbot.index import Entry, Index
+from newsbot.index.backends import Claims, claims_of, open_index
 from newsbot.pipelines.store import post_of
 from newsbot.post import Post, render, split
 from newsbot.settings import NEWSBOT_NEAR_DUPLICATE_DISTANCE
@@ -27,6 +30,7 @@ UNCHANGED = "unchanged"
 DUPLICATE = "duplicate"
 NEAR_DUPLICATE = "near_duplicate"
 HEADLINE_FIELDS = ("title: ", "headimg: ")
+CLAIM_POLL_SECONDS = 0.2
 DROP_STATS = {
     UNCHANGED: "newsbot/unchanged",
     DUPLICATE: "newsbot/duplicates/exact",
@@ -86,11 +90,15 @@ class DedupePipeline:
     An article already archived under its key keeps its stored date, wherever a later fetch reads one.
     """
 
-    def __init__(self, output_dir: Path, distance: int, stats: StatsCollector) -> None:
+    def __init__(
+        self, output_dir: Path, distance: int, stats: StatsCollector, settings: BaseSettings | None = None
+    ) -> None:
         self.output_dir = output_dir
         self.distance = distance
         self.stats = stats
-        self.index: ArchiveIndex | None = None
+        self.settings = settings
+        self.index: Index | None = None
+        self.claims: Claims | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -99,10 +107,12 @@ class DedupePipeline:
             Path(settings.get("NEWSBOT_OUTPUT_DIR", "output")),
             settings.getint("NEWSBOT_NEAR_DUPLICATE_DISTANCE", NEWSBOT_NEAR_DUPLICATE_DISTANCE),
             crawler.stats,
+            settings,
         )
 
     def open_spider(self) -> None:
-        self.index = ArchiveIndex(self.output_dir)
+        self.index = open_index(self.output_dir, self.settings)
+        self.claims = claims_of(self.index)
 
     def close_spider(self) -> None:
         if self.index is not None:
@@ -146,6 +156,11 @@ class DedupePipeline:
         text = body_text(adapter["body_html"])
         adapter["body_hash"] = exact_fingerprint(text)
         adapter["simhash"] = simhash(text)
+        if not self.claims.claim(key, adapter["body_hash"], adapter["simhash"]):
+            from twisted.internet import reactor
+
+            self.stats.inc_value("newsbot/claims/waited")
+            return deferLater(reactor, CLAIM_POLL_SECONDS, self.process_item, item)
         decision = self.decision(key, adapter["body_hash"], adapter["simhash"])
         if decision.match is not None and decision.match.key == key:
             adapter["published"] = datetime.fromisoformat(decision.match.published)
@@ -160,6 +175,7 @@ class DedupePipeline:
             adapter["path"] = decision.match.path
         if decision.stored:
             return item
+        self.claims.release(key, adapter["body_hash"], adapter["simhash"])
         self.stats.inc_value(DROP_STATS[decision.outcome])
         match = decision.match
         if decision.outcome != UNCHANGED:

@@ -10,10 +10,12 @@ from pathlib import Path
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from newsbot.identity import post_name
-from newsbot.index import ArchiveIndex, Entry
+from newsbot.index import Entry, Index
+from newsbot.index.backends import INDEX_ERRORS, Claims, claims_of, open_index
 from newsbot.ledger import FailureLedger, RetryLater
 from newsbot.post import Post, render
 from newsbot.storage import post_relpath, remove_stale_temporaries, write_post
@@ -42,21 +44,26 @@ class StorePipeline:
     a path refused for leaving the archive.
     """
 
-    def __init__(self, output_dir: Path, stats: StatsCollector) -> None:
+    def __init__(self, output_dir: Path, stats: StatsCollector, settings: BaseSettings | None = None) -> None:
         self.output_dir = output_dir
         self.stats = stats
-        self.index: ArchiveIndex | None = None
+        self.settings = settings
+        self.index: Index | None = None
+        self.claims: Claims | None = None
         self.ledger: FailureLedger | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(Path(crawler.settings.get("NEWSBOT_OUTPUT_DIR", "output")), crawler.stats)
+        return cls(
+            Path(crawler.settings.get("NEWSBOT_OUTPUT_DIR", "output")), crawler.stats, crawler.settings
+        )
 
     def open_spider(self) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
         for stale in remove_stale_temporaries(self.output_dir):
             logger.info("removed %s, left by an interrupted write", stale)
-        self.index = ArchiveIndex(self.output_dir)
+        self.index = open_index(self.output_dir, self.settings)
+        self.claims = claims_of(self.index)
         self.ledger = FailureLedger(self.output_dir)
 
     def close_spider(self) -> None:
@@ -73,6 +80,12 @@ class StorePipeline:
 
     def process_item(self, item: object) -> object:
         adapter = ItemAdapter(item)
+        try:
+            return self._store(item, adapter)
+        finally:
+            self.claims.release(adapter["key"], adapter["body_hash"], adapter["simhash"])
+
+    def _store(self, item: object, adapter: ItemAdapter) -> object:
         relpath = adapter.get("path") or post_relpath(
             adapter["site"], adapter["published"], post_name(adapter["key"])
         )
@@ -98,7 +111,7 @@ class StorePipeline:
         )
         try:
             self.index.record(entry)
-        except sqlite3.Error as error:
+        except INDEX_ERRORS as error:
             message = f"wrote {relpath} but could not index it (newsbot reindex repairs this)"
             raise self.refuse("index", message, error, True) from error
         try:

@@ -17,7 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsbot.identity import article_key
-from newsbot.index import ArchiveIndex
+from newsbot.index.backends import open_index
 from newsbot.ledger import (
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_RETRY_BACKOFF,
@@ -66,7 +66,7 @@ class UnseenArticles:
         self.requested: set[str] = set()
         self.pending: dict[str, str] = {}
         output_dir = Path(settings.get("NEWSBOT_OUTPUT_DIR", "output"))
-        self.index = ArchiveIndex(output_dir)
+        self.index = open_index(output_dir, settings)
         self.ledger = FailureLedger(output_dir)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)

@@ -1,0 +1,299 @@
+"""The shared frontier: with ``REDIS_URL`` set, every ``newsbot crawl`` takes its requests from one Redis queue.
+
+``SharedFrontier`` is a Scrapy add-on (``ADDONS``). With ``REDIS_URL`` (setting or environment variable) it
+switches the crawl to scrapy-redis's scheduler and request dupe filter, the queue kept in Redis
+(``SCHEDULER_PERSIST``), and shares each domain's politeness among ``NEWSBOT_WORKERS`` workers. Without it the
+crawl is unchanged.
+
+``LeasingScheduler`` is scrapy-redis's scheduler with two additions that several processes need:
+
+- a request taken from the queue stays in the worker's lease (a Redis hash) until its item is stored or dropped,
+  or the worker is idle; a worker that dies (its heartbeat key expires after ``NEWSBOT_WORKER_TIMEOUT`` s)
+  has its leased requests put back in the queue by the next worker that looks;
+- a worker that finds no other live worker and an empty queue starts a new run (the dupe filter of the last run
+  cleared); otherwise it joins the run under way. An idle worker waits while another is busy, since that one
+  may still queue requests.
+
+A lost Redis server stops the crawl with the finish reason ``frontier_lost`` (exit status 1); a lost index
+server, with ``index_lost``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from typing import Any
+
+import psycopg
+import redis
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet.task import LoopingCall
+from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+FRONTIER_SETTINGS = {
+    "SCHEDULER": "newsbot.distributed.LeasingScheduler",
+    "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+    "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+    "SCHEDULER_PERSIST": True,
+}
+SERVER_WATCH = "newsbot.distributed.ServerWatch"
+LEASE = "newsbot_lease"
+DEFAULT_WORKER_TIMEOUT = 60.0
+# Take the request with the best score from the queue and lease it to this worker, in one step.
+POP_AND_LEASE = """
+local found = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #found == 0 then return false end
+redis.call('ZREM', KEYS[1], found[1])
+redis.call('HSET', KEYS[2], ARGV[1], found[1])
+return found[1]
+"""
+
+
+def redis_url(settings: BaseSettings) -> str | None:
+    """``REDIS_URL`` from the settings, else from the environment; ``None`` when neither sets it."""
+    return settings.get("REDIS_URL") or os.environ.get("REDIS_URL") or None
+
+
+def shared_politeness(settings: BaseSettings, workers: int) -> dict[str, float | int]:
+    """Per-worker values that keep ``workers`` workers together within one crawl's per-domain limits:
+    concurrency per domain and AutoThrottle's target divided (at least 1), download delay multiplied."""
+    return {
+        "CONCURRENT_REQUESTS_PER_DOMAIN": max(
+            1, settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") // workers
+        ),
+        "DOWNLOAD_DELAY": settings.getfloat("DOWNLOAD_DELAY") * workers,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") / workers,
+    }
+
+
+class SharedFrontier:
+    """Add-on: with ``REDIS_URL`` set, the crawl shares its frontier in Redis and its politeness with
+    ``NEWSBOT_WORKERS`` workers; with ``REDIS_URL`` or ``NEWSBOT_INDEX_URL``, a lost server stops the crawl."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if settings.get("NEWSBOT_INDEX_URL") or os.environ.get("NEWSBOT_INDEX_URL"):
+            settings["EXTENSIONS"][SERVER_WATCH] = 0
+        url = redis_url(settings)
+        if url is None:
+            return
+        settings["EXTENSIONS"][SERVER_WATCH] = 0
+        settings.set("REDIS_URL", url, priority="addon")
+        for name, value in FRONTIER_SETTINGS.items():
+            settings.set(name, value, priority="addon")
+        workers = settings.getint("NEWSBOT_WORKERS", 1)
+        if workers < 1:
+            raise ValueError(f"NEWSBOT_WORKERS must be at least 1, not {workers}")
+        for name, value in shared_politeness(settings, workers).items():
+            settings.set(name, value, priority=max(settings.getpriority(name) or 0, 15))
+
+
+def lost_server(error: BaseException | None) -> str | None:
+    """``frontier_lost`` or ``index_lost`` when ``error`` (or what caused it) is a lost Redis or PostgreSQL."""
+    while error is not None:
+        if isinstance(error, redis.ConnectionError | redis.TimeoutError):
+            return "frontier_lost"
+        if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+            return "index_lost"
+        error = error.__cause__ or error.__context__
+    return None
+
+
+class ServerWatch:
+    """Close the crawl (finish reason ``frontier_lost`` or ``index_lost``, so exit status 1) at the first error
+    that is a lost Redis or PostgreSQL server, from a callback, a pipeline or the scheduler."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.reason: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ServerWatch:
+        watch = cls(crawler)
+        crawler.signals.connect(watch.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(watch.item_error, signal=signals.item_error)
+        crawler.signals.connect(watch.item_dropped, signal=signals.item_dropped)
+        return watch
+
+    def stop(self, error: BaseException | None) -> None:
+        reason = lost_server(error)
+        if reason is None or self.reason is not None:
+            return
+        self.reason = reason
+        logger.error("%s: %s; stopping the crawl", reason.replace("_", " "), error)
+        self.crawler.stats.inc_value(f"newsbot/{reason}")
+        self.crawler.engine.close_spider(self.crawler.spider, reason)
+
+    def spider_error(self, failure: Failure, **kwargs: Any) -> None:
+        self.stop(failure.value)
+
+    def item_error(self, failure: Failure, **kwargs: Any) -> None:
+        self.stop(failure.value)
+
+    def item_dropped(self, exception: BaseException, **kwargs: Any) -> None:
+        self.stop(exception)
+
+
+class LeasingScheduler(Scheduler):
+    """scrapy-redis's scheduler whose workers lease the requests they take, so none is lost with its worker."""
+
+    worker_timeout = DEFAULT_WORKER_TIMEOUT
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeasingScheduler:
+        try:
+            scheduler = super().from_crawler(crawler)
+        except redis.RedisError as error:
+            raise RuntimeError(f"cannot reach the frontier at REDIS_URL: {error}") from error
+        scheduler.crawler = crawler
+        scheduler.worker_timeout = crawler.settings.getfloat("NEWSBOT_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT)
+        for handler, signal in (
+            (scheduler.done, signals.item_scraped),
+            (scheduler.done, signals.item_dropped),
+            (scheduler.done, signals.item_error),
+            (scheduler.idle, signals.spider_idle),
+        ):
+            crawler.signals.connect(handler, signal=signal)
+        return scheduler
+
+    def _key(self, what: str, worker: str | None = None) -> str:
+        return f"{self.spider.name}:{what}" + (f":{worker}" if worker else "")
+
+    def open(self, spider: Spider) -> None:
+        super().open(spider)
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.leases = 0
+        self.pop_and_lease = self.server.register_script(POP_AND_LEASE)
+        with self._lock():
+            others = self._live_workers()
+            recovered = self._recover_dead()
+            if not others and not len(self.queue):
+                self.df.clear()
+                logger.info("frontier: no other worker and nothing queued; starting a new run")
+            else:
+                logger.info(
+                    "frontier: joining the run under way (%d other workers, %d requests queued, %d recovered)",
+                    len(others),
+                    len(self.queue),
+                    recovered,
+                )
+            self.server.sadd(self._key("workers"), self.worker)
+            self.beat()
+        self.heartbeat = LoopingCall(self._guarded, self.beat)
+        self.heartbeat.start(self.worker_timeout / 3, now=False)
+
+    def _lock(self) -> redis.lock.Lock:
+        return self.server.lock(self._key("frontier-lock"), timeout=30, blocking_timeout=60)
+
+    def beat(self) -> None:
+        """Tell the other workers this one is alive for ``worker_timeout`` seconds more."""
+        self.server.set(self._key("worker", self.worker), 1, px=int(self.worker_timeout * 1000))
+
+    def _live_workers(self) -> list[str]:
+        workers = [
+            w.decode() if isinstance(w, bytes) else w for w in self.server.smembers(self._key("workers"))
+        ]
+        return [w for w in workers if w != self.worker and self.server.exists(self._key("worker", w))]
+
+    def _recover_dead(self) -> int:
+        """Put the leased requests of dead workers back in the queue; return how many (under the lock)."""
+        recovered = 0
+        for raw in self.server.smembers(self._key("workers")):
+            worker = raw.decode() if isinstance(raw, bytes) else raw
+            if worker == self.worker or self.server.exists(self._key("worker", worker)):
+                continue
+            recovered += self._requeue(self._key("leased", worker))
+            self.server.srem(self._key("workers"), worker)
+        if recovered:
+            logger.warning("frontier: %d requests of dead workers put back in the queue", recovered)
+            self.stats.inc_value("newsbot/frontier/recovered", recovered)
+        return recovered
+
+    def _requeue(self, leased_key: str) -> int:
+        encoded = self.server.hvals(leased_key)
+        for raw in encoded:
+            self.queue.push(self.queue._decode_request(raw))
+        self.server.delete(leased_key)
+        return len(encoded)
+
+    def _guarded(self, action: Any, *args: Any) -> Any:
+        """Run ``action``; a lost Redis closes the crawl (``frontier_lost``) instead of ending it silently."""
+        try:
+            return action(*args)
+        except redis.RedisError as error:
+            self.stats.inc_value("newsbot/frontier_lost")
+            logger.error("frontier lost: %s; stopping the crawl", error)
+            if self.heartbeat.running:
+                self.heartbeat.stop()
+            self.crawler.engine.close_spider(self.spider, "frontier_lost")
+            return None
+
+    def enqueue_request(self, request: Request) -> bool:
+        result = self._guarded(super().enqueue_request, request)
+        if result is None:
+            self.stats.inc_value("newsbot/failed")
+            self.stats.inc_value("newsbot/failed/frontier")
+            return False
+        return result
+
+    def next_request(self) -> Request | None:
+        return self._guarded(self._next_request)
+
+    def _next_request(self) -> Request | None:
+        self.leases += 1
+        lease = str(self.leases)
+        encoded = self.pop_and_lease(keys=[self.queue.key, self._key("leased", self.worker)], args=[lease])
+        if encoded is None:
+            return None
+        request = self.queue._decode_request(encoded)
+        request.meta[LEASE] = lease
+        self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        return bool(self._guarded(super().has_pending_requests))
+
+    def done(self, response: Response | None = None, **kwargs: Any) -> None:
+        """The item of a leased request is stored or dropped: its lease ends."""
+        lease = (
+            response.request.meta.get(LEASE)
+            if response is not None and response.request is not None
+            else None
+        )
+        if lease is not None:
+            self._guarded(self.server.hdel, self._key("leased", self.worker), lease)
+
+    def idle(self) -> None:
+        """Nothing is in flight here, so every lease ends; wait while the queue fills or another worker is busy."""
+        self._guarded(self._idle)
+
+    def _idle(self) -> None:
+        self.server.delete(self._key("leased", self.worker))
+        with self._lock():
+            self._recover_dead()
+            busy = [w for w in self._live_workers() if self.server.exists(self._key("leased", w))]
+        if len(self.queue) or busy:
+            raise DontCloseSpider
+
+    def close(self, reason: str) -> None:
+        if self.heartbeat.running:
+            self.heartbeat.stop()
+        try:
+            with self._lock():
+                put_back = self._requeue(self._key("leased", self.worker))
+                self.server.srem(self._key("workers"), self.worker)
+                self.server.delete(self._key("worker", self.worker))
+        except redis.RedisError as error:
+            logger.error("frontier lost at closing: %s", error)
+            return
+        if put_back:
+            logger.info("frontier: %d requests not done put back in the queue (%s)", put_back, reason)
+        super().close(reason)

@@ -1,0 +1,68 @@
+"""Which database holds a crawl's index: the output folder's SQLite file, or PostgreSQL at ``NEWSBOT_INDEX_URL``.
+
+Crawls on several machines share one PostgreSQL index (``postgresql://user@host/db``, from the setting or the
+environment variable of that name); without it each output folder keeps its own SQLite file, as before.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg
+
+from newsbot.index.archive import ArchiveIndex
+from newsbot.index.base import Index
+from newsbot.index.postgres import DEFAULT_CLAIM_SECONDS, PostgresIndex
+
+INDEX_URL_SETTING = "NEWSBOT_INDEX_URL"
+CLAIM_SECONDS_SETTING = "NEWSBOT_CLAIM_TIMEOUT"
+INDEX_ERRORS = (sqlite3.Error, psycopg.Error)
+
+
+class Claims(Protocol):
+    """Who may judge and store an article now (``PostgresIndex`` among workers; ``LocalClaims`` in one process)."""
+
+    def claim(self, key: str, body_hash: str, simhash: int) -> bool: ...
+
+    def release(self, key: str, body_hash: str, simhash: int) -> None: ...
+
+
+class LocalClaims:
+    """The claims of a crawl alone on its index: always granted, since its pipelines judge and store one item at a
+    time (dedupe and store run back to back within one reactor turn)."""
+
+    def claim(self, key: str, body_hash: str, simhash: int) -> bool:
+        return True
+
+    def release(self, key: str, body_hash: str, simhash: int) -> None:
+        return None
+
+
+def index_url(settings: Mapping[str, Any] | None = None) -> str | None:
+    """``NEWSBOT_INDEX_URL`` from the settings, else from the environment; ``None`` when neither sets it."""
+    url = (settings.get(INDEX_URL_SETTING) if settings is not None else None) or os.environ.get(
+        INDEX_URL_SETTING
+    )
+    return url or None
+
+
+def open_index(output_dir: Path | str, settings: Mapping[str, Any] | None = None) -> Index:
+    """The index a crawl into ``output_dir`` uses: ``PostgresIndex`` when ``NEWSBOT_INDEX_URL`` is set, else the
+    folder's ``ArchiveIndex``. Raises ``ValueError`` for a URL that is not ``postgresql://`` or ``postgres://``,
+    ``psycopg.OperationalError`` when its server cannot be reached."""
+    url = index_url(settings)
+    if url is None:
+        return ArchiveIndex(output_dir)
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ValueError(f"{INDEX_URL_SETTING} must be a postgresql:// URL, not {url!r}")
+    seconds = float((settings or {}).get(CLAIM_SECONDS_SETTING) or DEFAULT_CLAIM_SECONDS)
+    return PostgresIndex(url, claim_seconds=seconds)
+
+
+def claims_of(index: Index) -> Claims:
+    """The claims that keep two workers from judging and storing the same or a near-same article at once."""
+    return index if isinstance(index, PostgresIndex) else LocalClaims()
