@@ -19,6 +19,7 @@ from scrapy import Spider
 from scrapy.commands import BaseRunSpiderCommand, ScrapyCommand
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
+from scrapy.utils.log import configure_logging
 
 from newsbot.extensions.progress import Progress, crawler_outcome, log_summary, total_summary
 from newsbot.extensions.progress import logger as progress_logger
@@ -83,10 +84,17 @@ class NewsbotCommand(ScrapyCommand):
 
     def fail(self, message: str) -> None:
         print(f"newsbot: error: {message}", file=sys.stderr)
-        if self.settings.get("LOG_FILE") and logging.root.handlers:
-            # Where the log goes to a file (a Scrapyd job's log), the reason a run never started belongs there.
-            logger.error(message)
+        self.log_error(message)
         self.exitcode = EXIT_FAILED
+
+    def log_error(self, message: str) -> None:
+        """Log ``message`` as an ERROR where the log goes to a file (``LOG_FILE``: a Scrapyd job's log), so the
+        reason a run never started is there too, even before Scrapy has configured logging."""
+        if not self.settings.get("LOG_FILE"):
+            return
+        if not logging.root.handlers:
+            configure_logging(self.settings)
+        logger.error(message)
 
     def add_archive_option(self, parser: argparse.ArgumentParser) -> None:
         """``--archive DIR``, the archive folder, in every command that reads or writes one."""

@@ -3,7 +3,8 @@
 Exit status: ``0`` when the run did its job, ``1`` when it failed, ``2`` for a usage error (Scrapy's
 ``UsageError``). A run failed when it did not finish, when a monitor raised an alarm (``newsbot/alarms``),
 when it archived nothing and something failed, or when failures exceed ``max_failure_share`` of the
-articles and listings it tried.
+articles and listings it tried. Items a listing named but that could not be read (``newsbot/failed/item``: bad
+data from the source, refused and counted) count towards the first rule, not the share.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ ARCHIVED_STATS = ("newsbot/new", "newsbot/updated")
 DONE_STATS = (*ARCHIVED_STATS, "newsbot/unchanged", "newsbot/duplicates/exact", "newsbot/duplicates/near")
 FAILED_STAT = "newsbot/failed"
 LISTING_FAILED_STAT = "newsbot/failed/listing"
+ITEM_REFUSED_STAT = "newsbot/failed/item"
 LISTING_STAT = "newsbot/listings"
 ALARMS_STAT = "newsbot/alarms"
 
@@ -65,9 +67,10 @@ def run_outcome(stats: Mapping[str, Any], max_failure_share: float = DEFAULT_MAX
         return Outcome(EXIT_FAILED, f"every listing failed ({listings_failed} of {listings})")
     if failed and not archived:
         return Outcome(EXIT_FAILED, f"nothing archived, {failed} failed")
-    if failed and failed > max_failure_share * (failed + done):
-        share = failed / (failed + done)
-        return Outcome(EXIT_FAILED, f"{failed} failed of {failed + done} tried ({share:.0%})")
+    tried_failed = failed - _count(stats, ITEM_REFUSED_STAT)
+    if tried_failed and tried_failed > max_failure_share * (tried_failed + done):
+        share = tried_failed / (tried_failed + done)
+        return Outcome(EXIT_FAILED, f"{tried_failed} failed of {tried_failed + done} tried ({share:.0%})")
     if not archived:
         return Outcome(EXIT_OK, "nothing new")
     updated = _count(stats, "newsbot/updated")

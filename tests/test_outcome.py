@@ -35,3 +35,10 @@ def test_an_alarm_or_an_early_stop_fails_an_otherwise_good_run():
     assert run_outcome({"newsbot/new": 9, "newsbot/alarms": 1}).reason == "1 monitor alarm"
     stopped = run_outcome({"newsbot/new": 9, "finish_reason": "shutdown"})
     assert (stopped.exit_status, stopped.reason) == (EXIT_FAILED, "the crawl stopped early (shutdown)")
+
+
+def test_refused_listing_items_do_not_count_towards_the_share_but_do_when_nothing_was_archived():
+    one_bad_item = {"newsbot/new": 2, "newsbot/failed": 1, "newsbot/failed/item": 1}
+    assert run_outcome(one_bad_item).exit_status == EXIT_OK
+    only_bad_items = {"newsbot/failed": 3, "newsbot/failed/item": 3}
+    assert run_outcome(only_bad_items).reason == "nothing archived, 3 failed"

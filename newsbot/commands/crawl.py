@@ -81,7 +81,11 @@ class Command(CrawlingCommand):
             spider_args["channels"] = opts.channels
         if opts.since:
             spider_args["since"] = opts.since
-        self.plan = self.targets(args, opts, spider_args)
+        try:
+            self.plan = self.targets(args, opts, spider_args)
+        except UsageError as error:
+            self.log_error(str(error))
+            raise
 
     def targets(
         self, args: list[str], opts: argparse.Namespace, spider_args: dict[str, Any]
