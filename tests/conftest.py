@@ -1,7 +1,9 @@
-"""Shared test helpers: where ``../shared`` lives, and skipping when it is absent."""
+"""Shared test helpers: where ``../shared`` lives, skipping when it is absent, and the seed post check."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,3 +18,14 @@ SEED_URL = "https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz650054
 needs_shared = pytest.mark.skipif(
     not SHARED.is_dir(), reason="../shared (seed, pages, tools) is not beside the repo"
 )
+
+
+def is_seed_post(path: Path) -> bool:
+    """Whether the post at ``path`` is the seed as SPEC.md asks: the same front matter and wrapper byte for byte
+    and the same body tree (``check_post.py --strict --against``; rule 5 drops the seed's blank lines)."""
+    from newsbot.post import split
+
+    if split(path.read_text(encoding="utf-8"))[0] != split(SEED_POST.read_text(encoding="utf-8"))[0]:
+        return False
+    check = [sys.executable, str(SHARED / "tools" / "check_post.py"), "--strict", "--against", str(SEED_POST), str(path)]
+    return subprocess.run(check, capture_output=True, text=True).returncode == 0
