@@ -13,6 +13,7 @@ from bench.pages import Generated, page, roll_entry
 from newsbot.identity import article_key
 from newsbot.index import ArchiveIndex
 from newsbot.ledger import FailureLedger, backoff, ledger_entries
+from newsbot.outcome import run_outcome
 from newsbot.validate import posts_under
 from tests.servers import run_newsbot, serve
 from tests.test_faults import CHINA, HTML, Run, assert_clean, crawl, site_articles, stored_posts
@@ -90,8 +91,10 @@ def summary(path: Path) -> dict[str, int]:
 
 
 def crawl_to(address: str, output: Path, summary_file: Path, **settings: object) -> Run:
+    """A crawl whose exit status is its stats' outcome (a run with failures above the share exits 1)."""
     run = crawl(address, output, settings={"NEWSBOT_SUMMARY_FILE": summary_file, **settings})
-    assert run.returncode == 0, run.log[-3000:]
+    assert "Traceback" not in run.log, run.log[-3000:]
+    assert run.returncode == run_outcome(summary(summary_file)).exit_status, run.log[-3000:]
     return run
 
 
@@ -268,7 +271,8 @@ def test_a_feed_article_whose_page_failed_is_archived_when_the_feed_no_longer_li
     pages = {NEWS.format(n=n): {"body": article_page(n, f"新闻{n}"), "headers": HTML_TYPE} for n in (1, 2)}
     failing = {**pages, NEWS.format(n=2): {"body": "busy", "headers": HTML_TYPE, "status": 503}}
     first = crawl_feed(tmp_path, {FEED_URL: {"body": rss(summary_only), "headers": RSS_TYPE}, **failing})
-    assert first.returncode == 0, first.log
+    assert first.returncode == 1, first.log
+    assert "local-finance: FAILED: 1 failed of 2 tried (50%)" in first.log
     assert set(by_title(first)) == {"新闻1"}
     [waiting] = ledger_entries(tmp_path / "out")
     assert (waiting.url, waiting.source, waiting.context["title"]) == (

@@ -39,7 +39,7 @@ COUNTS: tuple[tuple[str, str | tuple[str, ...]], ...] = (
     ("duplicates", ("newsbot/duplicates/exact", "newsbot/duplicates/near")),
     ("failed", "newsbot/failed"),
     ("refused items", "newsbot/failed/item"),
-    ("retried", "newsbot/ledger/retried"),
+    ("asked again", "newsbot/ledger/retried"),
     ("given up", "newsbot/ledger/given_up"),
     ("listings", "newsbot/listings"),
     ("listings failed", "newsbot/failed/listing"),
