@@ -165,11 +165,13 @@ class SinaFinanceSpider(scrapy.Spider):
         self.unseen = UnseenArticles(self.crawler, folders=(sina.NAME,))
         self.listed = ListedTable(self.settings.get("NEWSBOT_OUTPUT_DIR", "output"))
         self.crawler.signals.connect(self.listed.close, signal=signals.spider_closed)
+        if getattr(self, "state", {}).get(QUEUE_SAVED):
+            logger.info(
+                "resuming the walk that stopped: its requests, the ledger's among them, are in JOBDIR's queue"
+            )
+            return
         for request in self.unseen.due(self.ledger_request):
             yield request
-        if getattr(self, "state", {}).get(QUEUE_SAVED):
-            logger.info("resuming the walk that stopped: its requests are in JOBDIR's queue")
-            return
         for channel in self.channels:
             yield self.listing_request(channel, 1)
 
