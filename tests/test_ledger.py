@@ -4,6 +4,7 @@ until archived or given up; a post deleted by hand is restored; all against serv
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from bench.faults import FULL_DISK, kill_when, start_crawl
 from bench.pages import Generated, page, roll_entry
 from newsbot.identity import article_key
-from newsbot.index import ArchiveIndex
+from newsbot.index import ArchiveIndex, index_path
 from newsbot.ledger import FailureLedger, backoff, ledger_entries
 from newsbot.outcome import run_outcome
 from newsbot.validate import posts_under
@@ -222,6 +223,24 @@ def test_a_post_deleted_by_hand_is_reported_by_validate_and_restored_by_the_next
     assert deleted.read_text(encoding="utf-8") == text
     assert run_newsbot("validate", str(out)).returncode == 0
     assert ledger_entries(out) == []
+
+
+def test_a_deleted_post_whose_url_the_index_lost_is_restored_when_a_listing_names_it(tmp_path):
+    made = site_articles(3, seed=27)
+    out, stats = tmp_path / "out", tmp_path / "summary.json"
+    with serve(roll_pages([made]), tmp_path / "snapshot") as server:
+        crawl_to(server.address, out, stats)
+        index_path(out).write_bytes(os.urandom(8192))  # rebuilt from the posts, it knows no URL
+        for leftover in ("-wal", "-shm"):
+            Path(f"{index_path(out)}{leftover}").unlink(missing_ok=True)
+        assert run_newsbot("reindex", str(out)).returncode == 0
+        deleted = next(path for path in stored_posts(out) if path.stem == made[1].doc_id)
+        text = deleted.read_text(encoding="utf-8")
+        deleted.unlink()
+        restored = crawl_to(server.address, out, stats)
+    assert f"the post of {made[1].url} the index names is missing; asking for it again" in restored.log
+    assert summary(stats)["newsbot/new"] == 1
+    assert deleted.read_text(encoding="utf-8") == text
 
 
 def test_a_killed_run_leaves_its_requested_articles_due(tmp_path):

@@ -65,7 +65,7 @@ class UnseenArticles:
         self.backoff = settings.getfloat("NEWSBOT_RETRY_BACKOFF", DEFAULT_RETRY_BACKOFF)
         self.requested: set[str] = set()
         self.pending: dict[str, str] = {}
-        output_dir = Path(settings.get("NEWSBOT_OUTPUT_DIR", "output"))
+        output_dir = self.output_dir = Path(settings.get("NEWSBOT_OUTPUT_DIR", "output"))
         self.index = open_index(output_dir, settings)
         self.ledger = FailureLedger(output_dir)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
@@ -98,11 +98,19 @@ class UnseenArticles:
             return None
         self.requested.add(key)
         if self.index.knows(key):
-            self.stats.inc_value("newsbot/skipped_known")
-            return None
+            if self.post_kept(key):
+                self.stats.inc_value("newsbot/skipped_known")
+                return None
+            self.stats.inc_value("newsbot/ledger/missing_posts")
+            logger.warning("the post of %s the index names is missing; asking for it again", url)
         self.pending[key] = url
         self.write(self.ledger.requested, key, url, self.source, context or {}, utc_now())
         return key
+
+    def post_kept(self, key: str) -> bool:
+        """Whether the post the index holds for ``key`` (or the article it is an alias of) is in the archive."""
+        entry = self.index.get(key)
+        return entry is not None and (self.output_dir / entry.path).is_file()
 
     def due(self, rebuild: Callable[[LedgerEntry], Request | Any]) -> Iterator[Request | Any]:
         """The request (or item) ``rebuild`` makes of each due ledger entry of this source, counted as
