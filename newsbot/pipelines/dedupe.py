@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
@@ -21,6 +21,7 @@ from newsbot.index.backends import Claims, claims_of, open_index
 from newsbot.pipelines.store import post_of
 from newsbot.post import Post, render, split
 from newsbot.settings import NEWSBOT_NEAR_DUPLICATE_DISTANCE
+from newsbot.storage import safe_component
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,12 @@ def headline(post_text: str) -> list[str]:
     """The front-matter lines of a post that a correction changes without touching the text."""
     front_matter, _ = split(post_text)
     return [line for line in front_matter.splitlines() if line.startswith(HEADLINE_FIELDS)]
+
+
+def same_site(site: str, stored: Entry) -> bool:
+    """Whether an article read from ``site`` (its folder name) may rewrite the ``stored`` post: only a page of
+    the post's own site does; a copy elsewhere whose canonical link names the article is not an update."""
+    return PurePosixPath(stored.path).parts[0] == safe_component(site)
 
 
 class DedupePipeline:
@@ -162,10 +169,14 @@ class DedupePipeline:
             self.stats.inc_value("newsbot/claims/waited")
             return deferLater(reactor, CLAIM_POLL_SECONDS, self.process_item, item)
         decision = self.decision(key, adapter["body_hash"], adapter["simhash"])
+        foreign = decision.match is not None and not same_site(adapter["site"], decision.match)
+        if decision.stored and foreign:
+            decision = Decision(UNCHANGED, decision.match)
         if decision.match is not None and decision.match.key == key:
             adapter["published"] = datetime.fromisoformat(decision.match.published)
         if (
-            decision.outcome == UNCHANGED
+            not foreign
+            and decision.outcome == UNCHANGED
             and decision.match.key == key
             and self.headline_changed(decision.match, post_of(adapter))
         ):
