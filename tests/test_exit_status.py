@@ -223,3 +223,17 @@ def test_schedule_exits_0_when_its_last_run_did_its_job(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert re.search(r"\[newsbot\.schedule\] ERROR: run 1: FAILED \(exit 1\).*: sina-finance: FAILED: ", done.stderr)
     assert re.search(r"\[newsbot\.schedule\] INFO: run 2: new=1 ", done.stderr)
+
+
+def test_crawl_article_refuses_a_bad_url_and_fails_on_a_missing_page(tmp_path):
+    for url in ("https://user:secret@news.example.com/1.html", "ftp://news.example.com/1.html"):
+        refused = run_newsbot("crawl", "article", "-a", f"url={url}", "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path}")
+        assert refused.returncode == 2, refused.stderr
+        assert "Traceback" not in refused.stderr and refused.stderr.strip().count("\n") == 0, refused.stderr
+    with serve({}, tmp_path) as server:
+        missing = run_newsbot(
+            "crawl", "article", "-a", f"url={NEWS.format(n=404)}", *PACE,
+            "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}", "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}",
+        )
+    assert missing.returncode == 1, missing.stderr[-2000:]
+    assert "article: FAILED: nothing archived, 1 failed" in missing.stderr

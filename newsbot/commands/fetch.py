@@ -13,25 +13,13 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import UsageError
 
 from newsbot.command import CrawlingCommand
 from newsbot.index import ArchiveIndex
-
-
-def url_problem(url: str, length_limit: int) -> str | None:
-    """Why ``url`` cannot be fetched (not http(s), credentials in it, longer than ``length_limit``), else ``None``."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"not an http(s) URL: {url[:200]}"
-    if parts.username is not None or parts.password is not None:
-        return "the URL holds credentials (user:password@); newsbot fetches public pages only"
-    if length_limit and len(url) > length_limit:
-        return f"the URL is {len(url)} characters long, over Scrapy's URLLENGTH_LIMIT ({length_limit})"
-    return None
+from newsbot.spiders.article import url_problem
 
 
 class Command(CrawlingCommand):

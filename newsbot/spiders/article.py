@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
+from scrapy.settings.default_settings import URLLENGTH_LIMIT
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -26,6 +28,18 @@ def failure_reason(failure: Failure) -> str:
     return type(failure.value).__name__
 
 
+def url_problem(url: str, length_limit: int = URLLENGTH_LIMIT) -> str | None:
+    """Why ``url`` cannot be fetched (not http(s), credentials in it, longer than ``length_limit``), else ``None``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"not an http(s) URL: {url[:200]}"
+    if parts.username is not None or parts.password is not None:
+        return "the URL holds credentials (user:password@); newsbot fetches public pages only"
+    if length_limit and len(url) > length_limit:
+        return f"the URL is {len(url)} characters long, over Scrapy's URLLENGTH_LIMIT ({length_limit})"
+    return None
+
+
 class ArticleSpider(scrapy.Spider):
     """Fetch one article page; ``html_file`` answers it from a saved page, the URL still naming it."""
 
@@ -33,6 +47,8 @@ class ArticleSpider(scrapy.Spider):
 
     def __init__(self, url: str, html_file: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if problem := url_problem(url):
+            raise ValueError(problem)
         self.url = url
         self.html_file = html_file
         self.error: str | None = None
@@ -47,9 +63,11 @@ class ArticleSpider(scrapy.Spider):
         except NotAnArticle as refusal:
             self.error = str(refusal)
             self.crawler.stats.inc_value("newsbot/failed/not_an_article")
+            self.crawler.stats.inc_value("newsbot/failed")
             logger.warning("not an article: %s (%s)", response.url, refusal)
 
     def failed(self, failure: Failure) -> None:
         self.error = f"{failure_reason(failure)} for {failure.request.url}"
         self.crawler.stats.inc_value("newsbot/failed/download")
+        self.crawler.stats.inc_value("newsbot/failed")
         logger.warning("download failed: %s", self.error)
