@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from newsbot.index import schema
-from newsbot.index.database import BUSY_TIMEOUT, connect, index_path
+from newsbot.index.database import BUSY_TIMEOUT, committed, connect, index_path
 from newsbot.index.rebuild import LOCK_FILE, finish_swaps, index_lock, leftovers, readable, recover, upgrade
 
 logger = logging.getLogger(__name__)
@@ -170,13 +170,8 @@ class IndexTable:
             db.execute("ROLLBACK")
             db = self._db()
             db.execute("BEGIN IMMEDIATE")
-        try:
+        with committed(db):
             yield db
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
 
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""
