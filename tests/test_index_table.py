@@ -131,3 +131,11 @@ def test_a_closed_table_refuses_queries_and_closes_twice(tmp_path):
     ledger.close()
     with pytest.raises(RuntimeError, match="is closed"):
         ledger.get("sina:k1")
+
+
+def test_a_read_only_history_without_its_table_reads_empty_without_reopening(tmp_path, caplog):
+    with ListedTable(tmp_path) as listed:
+        note_listed(listed, 1)
+    with caplog.at_level("INFO"), RunHistory(tmp_path, create=False) as history:
+        assert history.sources() == [] and history.last_runs("sina-finance", 3) == []
+    assert caplog.records == []

@@ -64,8 +64,8 @@ def _shared_lock_if_present(output_dir: Path) -> Iterator[None]:
 
 
 def open_read_only(output_dir: Path, table: str) -> tuple[sqlite3.Connection | None, tuple[int, int] | None]:
-    """A read-only connection to the index of ``output_dir`` and the file's (device, inode); ``(None, None)``
-    without an index file or without ``table`` in it. Creates nothing; ``sqlite3.Error`` on a damaged file."""
+    """A read-only connection to the index of ``output_dir`` (``None`` without the file or without ``table`` in
+    it) and the file's (device, inode). Creates nothing; ``sqlite3.Error`` on a damaged file."""
     path = index_path(output_dir)
     with _shared_lock_if_present(output_dir):
         if not path.is_file():
@@ -82,7 +82,7 @@ def open_read_only(output_dir: Path, table: str) -> tuple[sqlite3.Connection | N
     if found:
         return connection, identity
     connection.close()
-    return None, None
+    return None, identity
 
 
 def read_rows(output_dir: Path | str, table: str, sql: str, *parameters: Any) -> list[tuple]:
@@ -141,7 +141,8 @@ class IndexTable:
         if self._closed:
             raise RuntimeError(f"the index {self.path} is closed")
         if self._replaced():
-            logger.info("the index %s was rebuilt; reopening it", self.path)
+            if self._identity is not None:
+                logger.info("the index %s was rebuilt; reopening it", self.path)
             if self.connection is not None:
                 self.connection.close()
             self.connection = None
