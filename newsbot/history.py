@@ -3,23 +3,21 @@
 A row holds the source, when the run started and finished (ISO 8601, UTC), its exit status
 (``newsbot.outcome.run_outcome``), its counts (new, updated, refused as not an article, failed), its monitor
 alarms with their messages (a JSON list) and ``newest``, the date of the newest post it archived or met.
-Writes are one short ``BEGIN IMMEDIATE`` transaction in WAL mode, like ``newsbot.index.ArchiveIndex``.
+Opened through ``newsbot.index.IndexTable`` like ``ArchiveIndex``; writes are one short ``BEGIN IMMEDIATE``
+transaction in WAL mode.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from scrapy import Spider
 
-from newsbot.index import BUSY_TIMEOUT, index_path
+from newsbot.index import IndexTable
 from newsbot.outcome import ALARMS_STAT, FAILED_STAT, LISTING_FAILED_STAT, run_outcome
 
 ALARM_MESSAGES_STAT = "newsbot/alarm_messages"
@@ -125,54 +123,15 @@ def _run(row: tuple) -> Run:
     )
 
 
-class RunHistory:
-    """The ``runs`` table of an output folder's index database; ``create=False`` reads an absent one as empty."""
+class RunHistory(IndexTable):
+    """The ``runs`` table of an output folder's index file (``IndexTable``); ``create=False`` opens it
+    read-only and reads an absent one as empty."""
 
-    def __init__(self, output_dir: Path | str, create: bool = True) -> None:
-        path = index_path(Path(output_dir))
-        self.connection: sqlite3.Connection | None = None
-        if not create:
-            self._open_to_read(path)
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.execute("PRAGMA synchronous=NORMAL")
-        with self._write() as db:
-            for statement in _SCHEMA:
-                db.execute(statement)
-
-    def _open_to_read(self, path: Path) -> None:
-        """Open without writing anything: no database file or no ``runs`` table leaves the history empty."""
-        if not path.exists():
-            return
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
-        if connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
-        ).fetchone():
-            self.connection = connection
-        else:
-            connection.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        db = self.connection
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-
-    def _select(self, sql: str, *parameters: Any) -> list[tuple]:
-        return [] if self.connection is None else self.connection.execute(sql, parameters).fetchall()
+    TABLE = "runs"
+    SCHEMA = _SCHEMA
 
     def record(self, run: Run) -> int:
         """Add ``run`` and return its id; ``sqlite3.Error`` when the database cannot be written."""
-        if self.connection is None:
-            raise sqlite3.OperationalError("the run history was opened to read only")
         values = (
             run.source,
             run.started,
@@ -235,15 +194,3 @@ class RunHistory:
         for source, day, count in rows:
             per_source.setdefault(source, {})[day] = int(count)
         return per_source
-
-    def close(self) -> None:
-        """Close the connection; closing twice is harmless."""
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-
-    def __enter__(self) -> RunHistory:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()

@@ -6,16 +6,15 @@ killed before the outcome leaves it due), updated when the article fails (``atte
 the next run after a first failure, then after an exponential backoff) and deleted once the archive holds
 it. After ``max_attempts`` failures, or at once for a failure a retry cannot change, it stays with
 ``given_up`` = 1 for the user to see.
-Every write is one short ``BEGIN IMMEDIATE`` transaction in WAL mode, like ``ArchiveIndex``.
+Opened through ``newsbot.index.IndexTable``, like ``ArchiveIndex``: repaired, never mid-swap, reopened after
+a ``reindex``; every write is one short ``BEGIN IMMEDIATE`` transaction in WAL mode.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from newsbot.index import BUSY_TIMEOUT, index_path
+from newsbot.index import IndexTable, read_rows
 
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_RETRY_BACKOFF = 3600.0
@@ -83,37 +82,12 @@ def backoff(attempts: int, base: float) -> timedelta:
     return timedelta(seconds=0 if attempts <= 1 else base * 2 ** (attempts - 2))
 
 
-class FailureLedger:
-    """The ``failures`` table of one archive; closes with ``close`` or its ``with`` block."""
+class FailureLedger(IndexTable):
+    """The ``failures`` table of one archive's index file (``IndexTable``); closes with ``close`` or its ``with``
+    block."""
 
-    def __init__(self, output_dir: Path | str) -> None:
-        path = index_path(Path(output_dir))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection: sqlite3.Connection | None = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT, isolation_level=None
-        )
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.execute("PRAGMA synchronous=NORMAL")
-        with self._write() as db:
-            for statement in _SCHEMA:
-                db.execute(statement)
-
-    def _db(self) -> sqlite3.Connection:
-        if self.connection is None:
-            raise RuntimeError("the failure ledger is closed")
-        return self.connection
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
+    TABLE = "failures"
+    SCHEMA = _SCHEMA
 
     def get(self, key: str) -> LedgerEntry | None:
         """The entry of ``key``, else ``None``."""
@@ -188,18 +162,6 @@ class FailureLedger:
         rows = self._db().execute(f"SELECT {_COLUMNS} FROM failures ORDER BY given_up, next_try, key")
         return [_entry(row) for row in rows]
 
-    def close(self) -> None:
-        """Close the connection; closing twice is harmless."""
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-
-    def __enter__(self) -> FailureLedger:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
 
 @dataclass(frozen=True, slots=True)
 class MissingPost:
@@ -213,16 +175,9 @@ class MissingPost:
 def missing_posts(output_dir: Path, folders: Iterable[str] = ()) -> list[MissingPost]:
     """The index entries whose post file is gone, by key: one index scan and one ``stat`` per entry, only under
     ``folders`` (first path components of the posts) when given. Empty without an index."""
-    path = index_path(Path(output_dir))
-    if not path.is_file():
-        return []
     prefixes = tuple(f"{folder}/" for folder in folders)
     base = f"{Path(output_dir)}{os.sep}"
-    connection = _read_only(path)
-    try:
-        rows = connection.execute("SELECT key, path, url FROM entries ORDER BY key").fetchall()
-    finally:
-        connection.close()
+    rows = read_rows(output_dir, "entries", "SELECT key, path, url FROM entries ORDER BY key")
     return [
         MissingPost(key, relpath, url)
         for key, relpath, url in rows
@@ -230,27 +185,10 @@ def missing_posts(output_dir: Path, folders: Iterable[str] = ()) -> list[Missing
     ]
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
-
-
 def ledger_entries(output_dir: Path | str) -> list[LedgerEntry]:
     """The ledger of an archive for display (``newsbot status``): waiting entries, then given-up ones.
 
     Empty when the archive has no index or no ledger yet; opens the index read-only, so it creates nothing.
     """
-    path = index_path(Path(output_dir))
-    if not path.is_file():
-        return []
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
-    try:
-        rows = connection.execute(
-            f"SELECT {_COLUMNS} FROM failures ORDER BY given_up, next_try, key"
-        ).fetchall()
-    except sqlite3.OperationalError as error:
-        if "no such table" in str(error):
-            return []
-        raise
-    finally:
-        connection.close()
+    rows = read_rows(output_dir, "failures", f"SELECT {_COLUMNS} FROM failures ORDER BY given_up, next_try, key")
     return [_entry(row) for row in rows]

@@ -1,23 +1,21 @@
 """What a listing last said of each archived article (its ``mtime`` and title) and when it was last visited,
 so a crawl requests an archived article again when the site corrected it.
 
-The table ``listed`` lives in the index database (``newsbot.index.index_path``), opened like ``ArchiveIndex``
-opens it: WAL, one ``BEGIN IMMEDIATE`` transaction per write, a busy timeout. It is not derived from the
+The table ``listed`` lives in the index database, opened through ``newsbot.index.IndexTable`` like
+``ArchiveIndex``: repaired, never mid-swap, reopened after a ``reindex``, one ``BEGIN IMMEDIATE`` per write. It is not derived from the
 posts, so a rebuild of the index carries it over.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from newsbot.index import BUSY_TIMEOUT, index_path
+from newsbot.index import IndexTable
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS listed (key TEXT PRIMARY KEY, modified INTEGER, title TEXT NOT NULL,"
-    " visited TEXT NOT NULL) WITHOUT ROWID"
+    " visited TEXT NOT NULL) WITHOUT ROWID",
 )
 
 
@@ -59,34 +57,11 @@ def _stamp(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp())
 
 
-class ListedTable:
-    """The ``listed`` table of one output folder's index database."""
+class ListedTable(IndexTable):
+    """The ``listed`` table of one output folder's index file (``IndexTable``)."""
 
-    def __init__(self, output_dir: Path | str) -> None:
-        path = index_path(Path(output_dir))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection: sqlite3.Connection | None = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT, isolation_level=None
-        )
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.execute("PRAGMA synchronous=NORMAL")
-        self._write(_SCHEMA, ())
-
-    def _db(self) -> sqlite3.Connection:
-        if self.connection is None:
-            raise RuntimeError("the listed table is closed")
-        return self.connection
-
-    def _write(self, statement: str, parameters: tuple) -> None:
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.execute(statement, parameters)
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
+    TABLE = "listed"
+    SCHEMA = _SCHEMA
 
     def get(self, key: str) -> Seen | None:
         """What the table holds for ``key``, else ``None``."""
@@ -104,13 +79,8 @@ class ListedTable:
 
     def note(self, key: str, modified: datetime | None, title: str, visited: datetime) -> None:
         """Store what a listing said of ``key`` and when it was visited, replacing what was there."""
-        self._write(
-            "INSERT OR REPLACE INTO listed VALUES (?, ?, ?, ?)",
-            (key, _stamp(modified), title, visited.astimezone(UTC).isoformat()),
-        )
-
-    def close(self) -> None:
-        """Close the connection; closing twice is harmless."""
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO listed VALUES (?, ?, ?, ?)",
+                (key, _stamp(modified), title, visited.astimezone(UTC).isoformat()),
+            )

@@ -5,7 +5,6 @@ chart of the articles archived per day per source (an SVG drawn by pygal, no scr
 from __future__ import annotations
 
 import html
-import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +14,7 @@ import pygal
 from pygal.style import Style
 
 from newsbot.history import RunHistory
-from newsbot.index import BUSY_TIMEOUT, index_path
+from newsbot.index import read_rows
 
 DAY = timedelta(days=1)
 CHART_STYLE = Style(
@@ -52,20 +51,11 @@ class SourceStatus:
 def ledger_counts(output_dir: Path) -> dict[str, tuple[int, int]]:
     """Per source, failed articles waiting for a retry and given up, from the ledger's ``failures`` table;
     empty when the database or the table does not exist."""
-    path = index_path(output_dir)
-    if not path.exists():
-        return {}
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
-    try:
-        if not connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'failures'"
-        ).fetchone():
-            return {}
-        rows = connection.execute(
-            "SELECT source, SUM(given_up = 0), SUM(given_up != 0) FROM failures GROUP BY source"
-        ).fetchall()
-    finally:
-        connection.close()
+    rows = read_rows(
+        output_dir,
+        "failures",
+        "SELECT source, SUM(given_up = 0), SUM(given_up != 0) FROM failures GROUP BY source",
+    )
     return {source: (int(waiting or 0), int(given_up or 0)) for source, waiting, given_up in rows}
 
 

@@ -35,9 +35,8 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 @contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One ``BEGIN IMMEDIATE`` write transaction, committed on success and rolled back on any error."""
-    db.execute("BEGIN IMMEDIATE")
+def committed(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """The transaction open on ``db``, committed on success and rolled back on any error."""
     try:
         yield db
         db.execute("COMMIT")
@@ -45,3 +44,11 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         if db.in_transaction:
             db.execute("ROLLBACK")
         raise
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One ``BEGIN IMMEDIATE`` write transaction, committed on success and rolled back on any error."""
+    db.execute("BEGIN IMMEDIATE")
+    with committed(db):
+        yield db
