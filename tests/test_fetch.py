@@ -98,3 +98,10 @@ def test_fetch_of_a_missing_page_is_a_one_line_failure_with_exit_1(tmp_path):
     assert done.stderr.strip() == (
         "newsbot: error: HTTP 404 for https://finance.sina.com.cn/china/2025-11-20/doc-inotthere0000001.shtml"
     )
+
+
+def test_fetch_of_a_host_that_refuses_connections_fails_without_a_traceback(tmp_path):
+    done = newsbot("fetch", "http://127.0.0.1:9/article.html", "--archive", str(tmp_path), "-s", "RETRY_TIMES=0")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("newsbot: error: DownloadConnectionRefusedError for ")

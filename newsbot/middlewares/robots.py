@@ -1,12 +1,29 @@
-"""Scrapy's robots.txt middleware, with every request that waited for a host's robots.txt obeying it."""
+"""Scrapy's robots.txt middleware, with every request that waited for a host's robots.txt obeying it, and a
+robots.txt that cannot be downloaded logged in one line."""
 
 from __future__ import annotations
+
+import logging
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
+
+
+class OneLineDownloadErrors(logging.Filter):
+    """Drop the traceback Scrapy logs with a robots.txt download error (a host down, a refused connection): the
+    message names the request and the error, and the requests behind it fail and are counted by the spider."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and str(record.msg).startswith("Error downloading"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+logging.getLogger(ScrapyRobotsTxtMiddleware.__module__).addFilter(OneLineDownloadErrors())
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
