@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -47,6 +48,15 @@ def archive_problem(folder: Path) -> str | None:
                 named = "is a file" if path == folder else f"is inside {path}, a file"
                 return f"the archive folder {folder} {named}, not a folder"
             return None
+    return None
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why posts cannot be written under ``folder`` (it, or the nearest folder above that exists, is read-only
+    for this process), else ``None``."""
+    existing = next((path for path in (folder, *folder.parents) if path.exists()), None)
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        return f"the archive folder {folder} is not writable ({existing} is read-only for this process)"
     return None
 
 
@@ -135,7 +145,13 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
                     "give the archive folder with --archive DIR"
                 )
         super().process_options(args, opts)
-        self.archive_folder(opts)
+        if problem := unwritable(self.archive_folder(opts)):
+            raise UsageError(problem)
+        for name in ("NEWSBOT_MAX_FAILURE_SHARE", "NEWSBOT_NEAR_DUPLICATE_DISTANCE"):
+            try:
+                self.settings.getfloat(name)
+            except ValueError:
+                raise UsageError(f"-s {name}={self.settings.get(name)}: not a number") from None
 
     def max_failure_share(self) -> float:
         return self.settings.getfloat("NEWSBOT_MAX_FAILURE_SHARE", DEFAULT_MAX_FAILURE_SHARE)

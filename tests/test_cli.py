@@ -4,6 +4,7 @@ one-line errors (exit status 2 for usage, 1 for failures) driven through the rea
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 import scrapy
@@ -134,3 +135,20 @@ def test_o_naming_a_folder_says_o_is_a_feed_export_and_the_archive_is_archive(tm
     assert done.returncode == 2
     assert "-o/-O FILE is a feed export of the items" in done.stderr
     assert "--archive DIR" in done.stderr
+
+
+def test_a_read_only_archive_folder_or_a_setting_that_is_no_number_is_one_usage_error(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    bind = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True, text=True)
+    assert bind.returncode == 0, f"this test makes a read-only bind mount, as root: {bind.stderr}"
+    try:
+        assert subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)]).returncode == 0
+        done = run_newsbot("crawl", "sina-finance", "--snapshot", "--archive", str(folder / "out"))
+    finally:
+        subprocess.run(["umount", str(folder)])
+    assert done.returncode == 2, done.stderr
+    assert f"the archive folder {folder / 'out'} is not writable" in done.stderr
+    assert "Traceback" not in done.stderr
+    share = run_newsbot("crawl", "sina-finance", "--snapshot", "-s", "NEWSBOT_MAX_FAILURE_SHARE=abc")
+    assert share.returncode == 2 and "NEWSBOT_MAX_FAILURE_SHARE=abc: not a number" in share.stderr
