@@ -1,5 +1,7 @@
 """What a listing last said of each archived article (its ``mtime`` and title) and when it was last visited,
-so a crawl requests an archived article again when the site corrected it.
+so a crawl requests an archived article again when the site corrected it; and which channel walks a run left
+unfinished (table ``walks``: the listing page the walk still has to reach), so the next run pages that far even
+where the first pages hold only archived articles.
 
 The table ``listed`` lives in the index database, opened through ``newsbot.index.IndexTable`` like
 ``ArchiveIndex``: repaired, never mid-swap, reopened after a ``reindex``, one ``BEGIN IMMEDIATE`` per write. It is not derived from the
@@ -16,6 +18,7 @@ from newsbot.index import IndexTable
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS listed (key TEXT PRIMARY KEY, modified INTEGER, title TEXT NOT NULL,"
     " visited TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS walks (channel TEXT PRIMARY KEY, page INTEGER NOT NULL) WITHOUT ROWID",
 )
 
 
@@ -84,3 +87,17 @@ class ListedTable(IndexTable):
                 "INSERT OR REPLACE INTO listed VALUES (?, ?, ?, ?)",
                 (key, _stamp(modified), title, visited.astimezone(UTC).isoformat()),
             )
+
+    def open_walks(self) -> dict[str, int]:
+        """Each channel whose last walk did not finish, with the listing page it still has to reach."""
+        return dict(self._db().execute("SELECT channel, page FROM walks").fetchall())
+
+    def walking(self, channel: str, page: int) -> None:
+        """Note that the walk of ``channel`` goes on to listing ``page`` (kept until ``walked``)."""
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO walks VALUES (?, ?)", (channel, page))
+
+    def walked(self, channel: str) -> None:
+        """Note that the walk of ``channel`` finished."""
+        with self._write() as db:
+            db.execute("DELETE FROM walks WHERE channel = ?", (channel,))

@@ -327,3 +327,23 @@ def test_articles_in_flight_when_a_crawl_is_killed_are_asked_for_by_the_next_run
     assert summary(stats)["newsbot/ledger/retried"] >= 3, "a page-1 article killed while stored is asked again too"
     assert len(assert_clean(out, made)) == len(made)
     assert ledger_entries(out) == []
+
+
+def test_a_walk_cut_short_by_a_failed_listing_page_is_walked_on_by_the_next_run(tmp_path):
+    made = site_articles(6, seed=31)
+    first_page, second_page = made[:3], made[3:]
+    out, stats = tmp_path / "out", tmp_path / "summary.json"
+    broken = roll_pages([first_page, second_page])
+    broken[CHINA.roll_url(2)] = {"body": "busy", "headers": HTML, "status": 503}
+    with serve(broken, tmp_path / "broken") as server:
+        crawl_to(server.address, out, stats)
+    assert summary(stats)["newsbot/failed/listing"] == 1
+    assert {path.stem for path in stored_posts(out)} == {article.doc_id for article in first_page}
+    with serve(roll_pages([first_page, second_page]), tmp_path / "healthy") as server:
+        healed = crawl_to(server.address, out, stats)
+        assert server.hits[CHINA.roll_url(2)] == 1, "page 1 holds only archived articles, yet the walk goes on"
+    assert "walking on where the last run stopped: {'china': 2}" in healed.log
+    assert {path.stem for path in stored_posts(out)} == {article.doc_id for article in made}
+    with serve(roll_pages([first_page, second_page]), tmp_path / "again") as server:
+        crawl_to(server.address, out, stats)
+        assert server.hits[CHINA.roll_url(2)] == 0, "the finished walk is not walked again"

@@ -147,6 +147,7 @@ class SinaFinanceSpider(scrapy.Spider):
         self.listed_by: dict[str, int] = {}
         self.fresh_keys: set[str] = set()
         self.walked: dict[str, set[str]] = {}
+        self.unfinished: dict[str, int] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SinaFinanceSpider:
@@ -165,6 +166,12 @@ class SinaFinanceSpider(scrapy.Spider):
         self.unseen = UnseenArticles(self.crawler, folders=(sina.NAME,))
         self.listed = ListedTable(self.settings.get("NEWSBOT_OUTPUT_DIR", "output"))
         self.crawler.signals.connect(self.listed.close, signal=signals.spider_closed)
+        try:
+            self.unfinished = self.listed.open_walks()
+        except sqlite3.Error as error:
+            logger.warning("could not read which channel walks the last run left unfinished: %s", error)
+        if self.unfinished:
+            logger.info("walking on where the last run stopped: %s", self.unfinished)
         if getattr(self, "state", {}).get(QUEUE_SAVED):
             logger.info(
                 "resuming the walk that stopped: its requests, the ledger's among them, are in JOBDIR's queue"
@@ -224,8 +231,23 @@ class SinaFinanceSpider(scrapy.Spider):
         current = [entry for entry in listed if not self.older_than_since(entry)]
         yield from self.article_requests(current, channel, from_roll=True)
         more = self.holds_unwalked(channel, current) if self.since is not None else self.holds_fresh(current)
+        more = more or page < self.unfinished.get(channel.key, 0)
         if more and (self.max_pages is None or page < self.max_pages):
+            self.keep_walk(channel.key, page + 1)
             yield self.listing_request(channel, page + 1)
+        else:
+            self.keep_walk(channel.key, None)
+
+    def keep_walk(self, channel_key: str, page: int | None) -> None:
+        """Note how far the walk of a channel still has to go (``page``), or that it finished (``None``), so a
+        run killed mid-walk or whose next listing failed is walked on by the next run (``ListedTable.walking``)."""
+        try:
+            if page is None:
+                self.listed.walked(channel_key)
+            else:
+                self.listed.walking(channel_key, page)
+        except sqlite3.Error as error:
+            logger.warning("could not note the walk of channel %s: %s", channel_key, error)
 
     def parse_list(self, response: Response, channel_key: str, page: int) -> Iterator[scrapy.Request]:
         channel = channel_by_key(channel_key)
