@@ -138,6 +138,8 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
         self.add_archive_option(parser)
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        if getattr(opts, "record", None) and Path(opts.record).is_dir():
+            raise UsageError(f"--record FILE.warc.gz names a file to write, and {opts.record} is a folder")
         for feed in [*(opts.output or []), *(opts.overwrite_output or [])]:
             if Path(feed).is_dir():
                 raise UsageError(

@@ -30,7 +30,11 @@ def failure_reason(failure: Failure) -> str:
 
 def url_problem(url: str, length_limit: int = URLLENGTH_LIMIT) -> str | None:
     """Why ``url`` cannot be fetched (not http(s), credentials in it, longer than ``length_limit``), else ``None``."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reads the port, refusing one that is not a number
+    except ValueError as error:
+        return f"not a URL ({error}): {url[:200]}"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"not an http(s) URL: {url[:200]}"
     if parts.username is not None or parts.password is not None:
