@@ -93,34 +93,8 @@ def run_from_stats(
 
 
 def _run(row: tuple) -> Run:
-    (
-        run_id,
-        source,
-        started,
-        finished,
-        exit_status,
-        new,
-        updated,
-        refused,
-        failed,
-        alarms,
-        messages,
-        newest,
-    ) = row
-    return Run(
-        source,
-        started,
-        finished,
-        exit_status,
-        new,
-        updated,
-        refused,
-        failed,
-        alarms,
-        tuple(json.loads(messages)),
-        newest,
-        run_id,
-    )
+    run_id, *counts, messages, newest = row
+    return Run(*counts, tuple(json.loads(messages)), newest, run_id)
 
 
 class RunHistory(IndexTable):
