@@ -147,13 +147,21 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
                     "give the archive folder with --archive DIR"
                 )
         super().process_options(args, opts)
+        try:
+            self.check_settings(opts)
+        except UsageError as error:
+            self.log_error(str(error))
+            raise
+
+    def check_settings(self, opts: argparse.Namespace) -> None:
+        """Refuse (``UsageError``) an archive folder posts cannot be written to and a number setting that is none."""
         if problem := unwritable(self.archive_folder(opts)):
             raise UsageError(problem)
         for name in ("NEWSBOT_MAX_FAILURE_SHARE", "NEWSBOT_NEAR_DUPLICATE_DISTANCE"):
             try:
                 self.settings.getfloat(name)
             except ValueError:
-                raise UsageError(f"-s {name}={self.settings.get(name)}: not a number") from None
+                raise UsageError(f"-s {name}: {self.settings.get(name)!r} is not a number") from None
 
     def max_failure_share(self) -> float:
         return self.settings.getfloat("NEWSBOT_MAX_FAILURE_SHARE", DEFAULT_MAX_FAILURE_SHARE)

@@ -154,4 +154,4 @@ def test_a_read_only_archive_folder_or_a_setting_that_is_no_number_is_one_usage_
     assert f"the archive folder {folder / 'out'} is not writable" in done.stderr
     assert "Traceback" not in done.stderr
     share = run_newsbot("crawl", "sina-finance", "--snapshot", "-s", "NEWSBOT_MAX_FAILURE_SHARE=abc")
-    assert share.returncode == 2 and "NEWSBOT_MAX_FAILURE_SHARE=abc: not a number" in share.stderr
+    assert share.returncode == 2 and "-s NEWSBOT_MAX_FAILURE_SHARE: 'abc' is not a number" in share.stderr
