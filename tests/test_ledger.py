@@ -225,22 +225,24 @@ def test_a_post_deleted_by_hand_is_reported_by_validate_and_restored_by_the_next
     assert ledger_entries(out) == []
 
 
-def test_a_deleted_post_whose_url_the_index_lost_is_restored_when_a_listing_names_it(tmp_path):
-    made = site_articles(3, seed=27)
+def test_a_deleted_post_whose_url_the_index_lost_is_restored_wherever_it_is_listed(tmp_path):
+    made = site_articles(6, seed=27)
     out, stats = tmp_path / "out", tmp_path / "summary.json"
-    with serve(roll_pages([made]), tmp_path / "snapshot") as server:
+    with serve(roll_pages([made[:3], made[3:]]), tmp_path / "snapshot") as server:
         crawl_to(server.address, out, stats)
         index_path(out).write_bytes(os.urandom(8192))  # rebuilt from the posts, it knows no URL
         for leftover in ("-wal", "-shm"):
             Path(f"{index_path(out)}{leftover}").unlink(missing_ok=True)
         assert run_newsbot("reindex", str(out)).returncode == 0
-        deleted = next(path for path in stored_posts(out) if path.stem == made[1].doc_id)
-        text = deleted.read_text(encoding="utf-8")
-        deleted.unlink()
+        deleted = {path.stem: path for path in stored_posts(out)}
+        texts = {made[n].doc_id: deleted[made[n].doc_id].read_text(encoding="utf-8") for n in (1, 4)}
+        for n in (1, 4):  # one listed on page 1, one on page 2, behind a page of archived articles
+            deleted[made[n].doc_id].unlink()
         restored = crawl_to(server.address, out, stats)
     assert f"the post of {made[1].url} the index names is missing; asking for it again" in restored.log
-    assert summary(stats)["newsbot/new"] == 1
-    assert deleted.read_text(encoding="utf-8") == text
+    assert "walking every channel to page 3 to list the missing posts again" in restored.log
+    assert summary(stats)["newsbot/new"] == 2
+    assert {doc_id: deleted[doc_id].read_text(encoding="utf-8") for doc_id in texts} == texts
 
 
 def test_a_killed_run_leaves_its_requested_articles_due(tmp_path):

@@ -64,6 +64,7 @@ class UnseenArticles:
         self.max_attempts = settings.getint("NEWSBOT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
         self.backoff = settings.getfloat("NEWSBOT_RETRY_BACKOFF", DEFAULT_RETRY_BACKOFF)
         self.requested: set[str] = set()
+        self.unknown_missing = 0
         self.pending: dict[str, str] = {}
         output_dir = self.output_dir = Path(settings.get("NEWSBOT_OUTPUT_DIR", "output"))
         self.index = open_index(output_dir, settings)
@@ -87,6 +88,7 @@ class UnseenArticles:
         if found:
             self.stats.inc_value("newsbot/ledger/missing_posts", found)
             logger.warning("%d posts the index names are missing; asking for them again", found)
+        self.unknown_missing = unknown
         if unknown:
             logger.warning("%d posts the index names are missing and their URL is unknown", unknown)
 

@@ -170,7 +170,11 @@ class SinaFinanceSpider(scrapy.Spider):
             self.unfinished = self.listed.open_walks()
         except sqlite3.Error as error:
             logger.warning("could not read which channel walks the last run left unfinished: %s", error)
-        if self.unfinished:
+        if self.unseen.unknown_missing:
+            depth = self.max_pages or DEFAULT_MAX_PAGES
+            self.unfinished = {channel.key: depth for channel in self.channels}
+            logger.warning("walking every channel to page %d to list the missing posts again", depth)
+        elif self.unfinished:
             logger.info("walking on where the last run stopped: %s", self.unfinished)
         if getattr(self, "state", {}).get(QUEUE_SAVED):
             logger.info(
