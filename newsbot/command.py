@@ -22,6 +22,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
+from newsbot.distributed import unreachable_server
+from newsbot.index.backends import postgres_url
 from newsbot.extensions.progress import Progress, crawler_outcome, log_summary, total_summary
 from newsbot.extensions.progress import logger as progress_logger
 from newsbot.outcome import DEFAULT_MAX_FAILURE_SHARE, EXIT_FAILED, Outcome
@@ -152,11 +154,19 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
         except UsageError as error:
             self.log_error(str(error))
             raise
+        if problem := unreachable_server(self.settings):
+            self.fail(problem)
+            raise SystemExit(self.exitcode)
 
     def check_settings(self, opts: argparse.Namespace) -> None:
-        """Refuse (``UsageError``) an archive folder posts cannot be written to and a number setting that is none."""
+        """Refuse (``UsageError``) an archive folder posts cannot be written to, a number setting that is none and
+        an index URL that is not PostgreSQL's."""
         if problem := unwritable(self.archive_folder(opts)):
             raise UsageError(problem)
+        try:
+            postgres_url(self.settings)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
         for name in ("NEWSBOT_MAX_FAILURE_SHARE", "NEWSBOT_NEAR_DUPLICATE_DISTANCE"):
             try:
                 self.settings.getfloat(name)

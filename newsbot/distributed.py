@@ -11,8 +11,13 @@ crawl is unchanged.
   or the worker is idle; a worker that dies (its heartbeat key expires after ``NEWSBOT_WORKER_TIMEOUT`` s)
   has its leased requests put back in the queue by the next worker that looks;
 - a worker that finds no other live worker and an empty queue starts a new run (the dupe filter of the last run
-  cleared); otherwise it joins the run under way. An idle worker waits while another is busy, since that one
-  may still queue requests.
+  cleared) and queues the spider's start requests (the listings, the ledger's due articles); otherwise it joins
+  the run under way and leaves its start requests to the worker that started it (``newsbot/frontier/joined``),
+  so a run lists each page once. An idle worker waits while another worker is not idle, since that one may
+  still queue requests; the run ends when the queue is empty and every live worker is idle.
+
+``SharedArticleRequests`` (a spider middleware the add-on enables) sends every article request through the shared
+dupe filter, so an article two workers list in one run is fetched once.
 
 A lost Redis server stops the crawl with the finish reason ``frontier_lost`` (exit status 1); a lost index
 server, with ``index_lost``.
@@ -25,6 +30,7 @@ import os
 import socket
 import uuid
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import redis
@@ -33,9 +39,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
+
+from newsbot.index.backends import postgres_url
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +55,8 @@ FRONTIER_SETTINGS = {
     "SCHEDULER_PERSIST": True,
 }
 SERVER_WATCH = "newsbot.distributed.ServerWatch"
+SHARED_ARTICLE_REQUESTS = "newsbot.distributed.SharedArticleRequests"
+JOINED_STAT = "newsbot/frontier/joined"
 LEASE = "newsbot_lease"
 DEFAULT_WORKER_TIMEOUT = 60.0
 # Take the request with the best score from the queue and lease it to this worker, in one step.
@@ -87,6 +98,7 @@ class SharedFrontier:
             return
         settings["EXTENSIONS"][SERVER_WATCH] = 0
         settings.set("REDIS_URL", url, priority="addon")
+        settings["SPIDER_MIDDLEWARES"][SHARED_ARTICLE_REQUESTS] = 50
         for name, value in FRONTIER_SETTINGS.items():
             settings.set(name, value, priority="addon")
         workers = settings.getint("NEWSBOT_WORKERS", 1)
@@ -94,6 +106,56 @@ class SharedFrontier:
             raise ValueError(f"NEWSBOT_WORKERS must be at least 1, not {workers}")
         for name, value in shared_politeness(settings, workers).items():
             settings.set(name, value, priority=max(settings.getpriority(name) or 0, 15))
+
+
+def without_password(url: str) -> str:
+    """``url`` with any password left out, to name a server in a message."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}@{netloc}"))
+
+
+def unreachable_server(settings: BaseSettings, timeout: float = 10.0) -> str | None:
+    """One line naming the shared server (``REDIS_URL``, ``NEWSBOT_INDEX_URL``) a crawl cannot use now and why,
+    or ``None`` when every one set answers within ``timeout`` seconds (or none is set)."""
+    if url := redis_url(settings):
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout).ping()
+        except (redis.RedisError, ValueError) as error:
+            return f"cannot reach the frontier at REDIS_URL {without_password(url)}: {first_line(error)}"
+    try:
+        url = postgres_url(settings)
+    except ValueError as error:
+        return str(error)
+    if url:
+        try:
+            psycopg.connect(url, connect_timeout=max(1, round(timeout))).close()
+        except psycopg.Error as error:
+            return f"cannot reach the index at NEWSBOT_INDEX_URL {without_password(url)}: {first_line(error)}"
+    return None
+
+
+def first_line(error: BaseException) -> str:
+    """The first non-empty line of ``error``'s message (psycopg's run to several)."""
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+
+
+def joined_run(crawler: Crawler) -> bool:
+    """Whether this crawl joined a shared run another worker started, so its start requests are that one's."""
+    return bool(crawler.stats.get_value(JOINED_STAT))
+
+
+class SharedArticleRequests(BaseSpiderMiddleware):
+    """Spider middleware: an article request (one whose ``cb_kwargs`` name its ``key``) goes through the shared
+    dupe filter even where the spider set ``dont_filter`` (which keeps a single process's ``JOBDIR`` filter from
+    refusing a retry in a later run), so one shared run fetches each article URL once whichever worker lists it."""
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request:
+        if request.dont_filter and request.cb_kwargs.get("key"):
+            return request.replace(dont_filter=False)
+        return request
 
 
 def lost_server(error: BaseException | None) -> str | None:
@@ -175,10 +237,13 @@ class LeasingScheduler(Scheduler):
         with self._lock():
             others = self._live_workers()
             recovered = self._recover_dead()
-            if not others and not len(self.queue):
+            self.joined = bool(others or len(self.queue))
+            if not self.joined:
                 self.df.clear()
+                self.server.delete(self._key("idle"))
                 logger.info("frontier: no other worker and nothing queued; starting a new run")
             else:
+                self.stats.set_value(JOINED_STAT, 1)
                 logger.info(
                     "frontier: joining the run under way (%d other workers, %d requests queued, %d recovered)",
                     len(others),
@@ -212,6 +277,7 @@ class LeasingScheduler(Scheduler):
                 continue
             recovered += self._requeue(self._key("leased", worker))
             self.server.srem(self._key("workers"), worker)
+            self.server.srem(self._key("idle"), worker)
         if recovered:
             logger.warning("frontier: %d requests of dead workers put back in the queue", recovered)
             self.stats.inc_value("newsbot/frontier/recovered", recovered)
@@ -237,6 +303,9 @@ class LeasingScheduler(Scheduler):
             return None
 
     def enqueue_request(self, request: Request) -> bool:
+        if self.joined and request.meta.get("is_start_request"):
+            self.stats.inc_value("newsbot/frontier/start_requests_left")
+            return False
         result = self._guarded(super().enqueue_request, request)
         if result is None:
             self.stats.inc_value("newsbot/failed")
@@ -253,6 +322,7 @@ class LeasingScheduler(Scheduler):
         encoded = self.pop_and_lease(keys=[self.queue.key, self._key("leased", self.worker)], args=[lease])
         if encoded is None:
             return None
+        self.server.srem(self._key("idle"), self.worker)
         request = self.queue._decode_request(encoded)
         request.meta[LEASE] = lease
         self.stats.inc_value("scheduler/dequeued/redis")
@@ -272,14 +342,17 @@ class LeasingScheduler(Scheduler):
             self._guarded(self.server.hdel, self._key("leased", self.worker), lease)
 
     def idle(self) -> None:
-        """Nothing is in flight here, so every lease ends; wait while the queue fills or another worker is busy."""
+        """Nothing is in flight here, so every lease ends; wait while requests are queued or another live worker
+        is not idle (it may still queue requests: the one that started the run is busy from its first moment)."""
         self._guarded(self._idle)
 
     def _idle(self) -> None:
         self.server.delete(self._key("leased", self.worker))
         with self._lock():
+            self.server.sadd(self._key("idle"), self.worker)
             self._recover_dead()
-            busy = [w for w in self._live_workers() if self.server.exists(self._key("leased", w))]
+            idle = {w.decode() if isinstance(w, bytes) else w for w in self.server.smembers(self._key("idle"))}
+            busy = [w for w in self._live_workers() if w not in idle or self.server.exists(self._key("leased", w))]
         if len(self.queue) or busy:
             raise DontCloseSpider
 
@@ -290,6 +363,7 @@ class LeasingScheduler(Scheduler):
             with self._lock():
                 put_back = self._requeue(self._key("leased", self.worker))
                 self.server.srem(self._key("workers"), self.worker)
+                self.server.srem(self._key("idle"), self.worker)
                 self.server.delete(self._key("worker", self.worker))
         except redis.RedisError as error:
             logger.error("frontier lost at closing: %s", error)

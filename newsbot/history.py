@@ -3,8 +3,8 @@
 A row holds the source, when the run started and finished (ISO 8601, UTC), its exit status
 (``newsbot.outcome.run_outcome``), its counts (new, updated, refused as not an article, failed), its monitor
 alarms with their messages (a JSON list) and ``newest``, the date of the newest post it archived or met.
-Opened through ``newsbot.index.IndexTable`` like ``ArchiveIndex``; writes are one short ``BEGIN IMMEDIATE``
-transaction in WAL mode.
+``open_history`` opens it where the index is: the output folder's SQLite file (``RunHistory``, an
+``IndexTable``) or the PostgreSQL index every worker shares (``PostgresRunHistory``), each write one transaction.
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from scrapy import Spider
 
 from newsbot.index import IndexTable
+from newsbot.index.backends import open_table
+from newsbot.index.pgtable import PostgresTable
 from newsbot.outcome import ALARMS_STAT, FAILED_STAT, LISTING_FAILED_STAT, run_outcome
 
 ALARM_MESSAGES_STAT = "newsbot/alarm_messages"
@@ -29,6 +32,13 @@ _SCHEMA = (
     " refused INTEGER NOT NULL, failed INTEGER NOT NULL, alarms INTEGER NOT NULL,"
     " alarm_messages TEXT NOT NULL, newest TEXT)",
     "CREATE INDEX IF NOT EXISTS runs_source ON runs (source, id)",
+)
+_POSTGRES_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS runs (id bigserial PRIMARY KEY, source text NOT NULL, started text NOT NULL,"
+    " finished text NOT NULL, exit_status integer NOT NULL, new integer NOT NULL, updated integer NOT NULL,"
+    " refused integer NOT NULL, failed integer NOT NULL, alarms integer NOT NULL,"
+    " alarm_messages text NOT NULL, newest text)",
+    _SCHEMA[1],
 )
 _VALUES = (
     "source, started, finished, exit_status, new, updated, refused, failed, alarms, alarm_messages, newest"
@@ -97,15 +107,14 @@ def _run(row: tuple) -> Run:
     return Run(*counts, tuple(json.loads(messages)), newest, run_id)
 
 
-class RunHistory(IndexTable):
-    """The ``runs`` table of an output folder's index file (``IndexTable``); ``create=False`` opens it
-    read-only and reads an absent one as empty."""
+class History:
+    """The run history's queries on the ``runs`` table, the same on either database (``RunHistory``,
+    ``PostgresRunHistory``); ``create=False`` reads an absent table as empty."""
 
     TABLE = "runs"
-    SCHEMA = _SCHEMA
 
     def record(self, run: Run) -> int:
-        """Add ``run`` and return its id; ``sqlite3.Error`` when the database cannot be written."""
+        """Add ``run`` and return its id; ``sqlite3.Error`` or ``psycopg.Error`` when it cannot be written."""
         values = (
             run.source,
             run.started,
@@ -120,10 +129,10 @@ class RunHistory(IndexTable):
             run.newest,
         )
         with self._write() as db:
-            cursor = db.execute(
-                f"INSERT INTO runs ({_VALUES}) VALUES ({', '.join('?' * len(values))})", values
-            )
-        return int(cursor.lastrowid)
+            (run_id,) = db.execute(
+                f"INSERT INTO runs ({_VALUES}) VALUES ({', '.join('?' * len(values))}) RETURNING id", values
+            ).fetchone()
+        return int(run_id)
 
     def sources(self) -> list[str]:
         """Every source with a recorded run, by name."""
@@ -168,3 +177,23 @@ class RunHistory(IndexTable):
         for source, day, count in rows:
             per_source.setdefault(source, {})[day] = int(count)
         return per_source
+
+
+class RunHistory(History, IndexTable):
+    """The run history in the ``runs`` table of an output folder's SQLite index file (``IndexTable``)."""
+
+    SCHEMA = _SCHEMA
+
+
+class PostgresRunHistory(History, PostgresTable):
+    """The run history in the ``runs`` table of the PostgreSQL index at ``url`` (``PostgresTable``)."""
+
+    SCHEMA = _POSTGRES_SCHEMA
+
+
+def open_history(
+    output_dir: Path | str, settings: Mapping[str, Any] | None = None, create: bool = True
+) -> RunHistory | PostgresRunHistory:
+    """The run history of the archive in ``output_dir``: in PostgreSQL when ``NEWSBOT_INDEX_URL`` is set, else in
+    the folder's index file. ``create=False`` reads an absent history as empty and creates nothing."""
+    return open_table(RunHistory, PostgresRunHistory, output_dir, settings, create)

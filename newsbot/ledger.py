@@ -1,20 +1,22 @@
 """The failed-article ledger: articles a crawl asked for and has not archived yet, with their next try.
 
-One table, ``failures``, in the archive index's SQLite file (``index_path``), so it travels with the archive
-and ``newsbot reindex`` carries it over. A row is written when an article is requested (``attempts`` 0: a run
+One table, ``failures``, in the archive index: the output folder's SQLite file (``index_path``), so it travels
+with the archive and ``newsbot reindex`` carries it over, or the PostgreSQL index every worker shares
+(``NEWSBOT_INDEX_URL``), so one worker's outcome settles the article for all. A row is written when an article is requested (``attempts`` 0: a run
 killed before the outcome leaves it due), updated when the article fails (``attempts`` + 1, ``next_try`` at
 the next run after a first failure, then after an exponential backoff) and deleted once the archive holds
 it. After ``max_attempts`` failures, or at once for a failure a retry cannot change, it stays with
 ``given_up`` = 1 for the user to see.
-Opened through ``newsbot.index.IndexTable``, like ``ArchiveIndex``: repaired, never mid-swap, reopened after
-a ``reindex``; every write is one short ``BEGIN IMMEDIATE`` transaction in WAL mode.
+``open_ledger`` opens the one the settings name: ``FailureLedger`` (``IndexTable``: repaired, never mid-swap,
+reopened after a ``reindex``, every write one short ``BEGIN IMMEDIATE`` transaction) or ``PostgresFailureLedger``
+(``PostgresTable``: every read and write one transaction).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +24,9 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from newsbot.index import IndexTable, read_rows
+from newsbot.index import IndexTable
+from newsbot.index.backends import index_locations, open_table
+from newsbot.index.pgtable import PostgresTable
 
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_RETRY_BACKOFF = 3600.0
@@ -35,6 +39,12 @@ _SCHEMA = (
     " first_failed TEXT NOT NULL, last_failed TEXT NOT NULL, next_try TEXT, given_up INTEGER NOT NULL DEFAULT 0)"
     " WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS failures_due ON failures (source, given_up, next_try)",
+)
+_POSTGRES_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS failures (key text PRIMARY KEY, url text NOT NULL, source text NOT NULL,"
+    " context text NOT NULL DEFAULT '{}', attempts integer NOT NULL DEFAULT 0, last_error text NOT NULL,"
+    " first_failed text NOT NULL, last_failed text NOT NULL, next_try text, given_up integer NOT NULL DEFAULT 0)",
+    _SCHEMA[1],
 )
 _COLUMNS = "key, url, source, context, attempts, last_error, first_failed, last_failed, next_try, given_up"
 
@@ -82,17 +92,16 @@ def backoff(attempts: int, base: float) -> timedelta:
     return timedelta(seconds=0 if attempts <= 1 else base * 2 ** (attempts - 2))
 
 
-class FailureLedger(IndexTable):
-    """The ``failures`` table of one archive's index file (``IndexTable``); closes with ``close`` or its ``with``
-    block."""
+class Ledger:
+    """The ledger's queries on the ``failures`` table, the same on either database (``FailureLedger``,
+    ``PostgresFailureLedger``); closes with ``close`` or its ``with`` block."""
 
     TABLE = "failures"
-    SCHEMA = _SCHEMA
 
     def get(self, key: str) -> LedgerEntry | None:
         """The entry of ``key``, else ``None``."""
-        row = self._db().execute(f"SELECT {_COLUMNS} FROM failures WHERE key = ?", (key,)).fetchone()
-        return _entry(row) if row else None
+        rows = self._select(f"SELECT {_COLUMNS} FROM failures WHERE key = ?", key)
+        return _entry(rows[0]) if rows else None
 
     def requested(
         self, key: str, url: str, source: str, context: dict[str, Any], now: datetime, error: str = REQUESTED
@@ -103,7 +112,7 @@ class FailureLedger(IndexTable):
             db.execute(
                 f"INSERT INTO failures ({_COLUMNS}) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, 0) ON CONFLICT (key) DO UPDATE"
                 " SET url = excluded.url, source = excluded.source,"
-                " context = CASE WHEN excluded.context = '{}' THEN context ELSE excluded.context END",
+                " context = CASE WHEN excluded.context = '{}' THEN failures.context ELSE excluded.context END",
                 (key, url, source, json.dumps(context, ensure_ascii=False), error, stamp, stamp, stamp),
             )
 
@@ -150,17 +159,48 @@ class FailureLedger(IndexTable):
 
     def due(self, source: str, now: datetime) -> list[LedgerEntry]:
         """The entries of ``source`` not given up whose next try has come, the longest waiting first."""
-        rows = self._db().execute(
+        rows = self._select(
             f"SELECT {_COLUMNS} FROM failures WHERE source = ? AND given_up = 0 AND next_try <= ?"
             " ORDER BY next_try, key",
-            (source, now.isoformat()),
+            source,
+            now.isoformat(),
         )
         return [_entry(row) for row in rows]
 
     def entries(self) -> list[LedgerEntry]:
         """Every entry, waiting ones first, each group by next try then key."""
-        rows = self._db().execute(f"SELECT {_COLUMNS} FROM failures ORDER BY given_up, next_try, key")
-        return [_entry(row) for row in rows]
+        return [
+            _entry(row)
+            for row in self._select(f"SELECT {_COLUMNS} FROM failures ORDER BY given_up, next_try, key")
+        ]
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """Per source, the entries waiting for a retry and those given up."""
+        rows = self._select(
+            "SELECT source, SUM(CASE WHEN given_up = 0 THEN 1 ELSE 0 END), SUM(given_up) FROM failures"
+            " GROUP BY source"
+        )
+        return {source: (int(waiting or 0), int(given_up or 0)) for source, waiting, given_up in rows}
+
+
+class FailureLedger(Ledger, IndexTable):
+    """The ledger in the ``failures`` table of an output folder's SQLite index file (``IndexTable``)."""
+
+    SCHEMA = _SCHEMA
+
+
+class PostgresFailureLedger(Ledger, PostgresTable):
+    """The ledger in the ``failures`` table of the PostgreSQL index at ``url`` (``PostgresTable``)."""
+
+    SCHEMA = _POSTGRES_SCHEMA
+
+
+def open_ledger(
+    output_dir: Path | str, settings: Mapping[str, Any] | None = None, create: bool = True
+) -> FailureLedger | PostgresFailureLedger:
+    """The ledger of a crawl into ``output_dir``: in PostgreSQL when ``NEWSBOT_INDEX_URL`` is set, else in the
+    folder's index file. ``create=False`` reads an absent ledger as empty and creates nothing."""
+    return open_table(FailureLedger, PostgresFailureLedger, output_dir, settings, create)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,12 +212,14 @@ class MissingPost:
     url: str
 
 
-def missing_posts(output_dir: Path, folders: Iterable[str] = ()) -> list[MissingPost]:
+def missing_posts(
+    output_dir: Path, folders: Iterable[str] = (), settings: Mapping[str, Any] | None = None
+) -> list[MissingPost]:
     """The index entries whose post file is gone, by key: one index scan and one ``stat`` per entry, only under
     ``folders`` (first path components of the posts) when given. Empty without an index."""
     prefixes = tuple(f"{folder}/" for folder in folders)
     base = f"{Path(output_dir)}{os.sep}"
-    rows = read_rows(output_dir, "entries", "SELECT key, path, url FROM entries ORDER BY key")
+    rows = index_locations(output_dir, settings)
     return [
         MissingPost(key, relpath, url)
         for key, relpath, url in rows
@@ -185,10 +227,10 @@ def missing_posts(output_dir: Path, folders: Iterable[str] = ()) -> list[Missing
     ]
 
 
-def ledger_entries(output_dir: Path | str) -> list[LedgerEntry]:
-    """The ledger of an archive for display (``newsbot status``): waiting entries, then given-up ones.
+def ledger_entries(output_dir: Path | str, settings: Mapping[str, Any] | None = None) -> list[LedgerEntry]:
+    """The ledger of an archive for display: waiting entries, then given-up ones.
 
     Empty when the archive has no index or no ledger yet; opens the index read-only, so it creates nothing.
     """
-    rows = read_rows(output_dir, "failures", f"SELECT {_COLUMNS} FROM failures ORDER BY given_up, next_try, key")
-    return [_entry(row) for row in rows]
+    with open_ledger(output_dir, settings, create=False) as ledger:
+        return ledger.entries()

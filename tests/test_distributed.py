@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,32 +16,19 @@ from scrapy.settings import Settings
 from bench.faults import archive_problems, partial_posts, posts
 from bench.pages import read_truth, write_snapshot
 from newsbot.distributed import lost_server, shared_politeness
+from newsbot.history import open_history
 from newsbot.index import ArchiveIndex, Entry, index_path
 from newsbot.index.backends import LocalClaims, claims_of, open_index
 from newsbot.index.postgres import PostgresIndex, claim_names
+from newsbot.ledger import open_ledger
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotServer
 from newsbot.validate import posts_under, problems
 from tests.servers import ROOT, run_newsbot
-from tests.services import PostgresServer, RedisServer, start_postgres, start_redis
 
 WORKER_SETTINGS = (
     *("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"),
     *("-s", "NEWSBOT_WORKERS=3", "-s", "NEWSBOT_WORKER_TIMEOUT=3", "-s", "NEWSBOT_CLAIM_TIMEOUT=5"),
 )
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory) -> RedisServer:
-    server = start_redis(tmp_path_factory.mktemp("redis"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> PostgresServer:
-    server = start_postgres()
-    yield server
-    server.cleanup()
 
 
 @pytest.fixture
@@ -184,12 +170,6 @@ def post_texts(output: Path) -> dict[str, str]:
     return {path.relative_to(output).as_posix(): path.read_text(encoding="utf-8") for path in posts(output)}
 
 
-@pytest.mark.xfail(
-    reason="issue 15, open: the failed-article ledger and run history are still SQLite files in the shared folder, "
-    "and each worker's ledger sees the articles another worker took as given up; the SQLite file also ends up "
-    "with a copy of the entries",
-    strict=False,
-)
 def test_three_workers_archive_the_bundled_snapshot_once_like_one_process(
     frontier, index_url, postgres_server, tmp_path
 ):
@@ -209,18 +189,20 @@ def test_three_workers_archive_the_bundled_snapshot_once_like_one_process(
     with SnapshotServer(BUNDLED_SNAPSHOT) as server:
         workers = [start_worker(server.address, shared, env, log) for log in logs]
         wait_all(workers, logs)
+        hits = server.hits
 
     assert post_texts(shared) == expected
     assert [path for path in posts_under(shared) if problems(path.read_text(encoding="utf-8"))] == []
-    local = sqlite3.connect(index_path(shared))
-    try:
-        tables = {name for (name,) in local.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        stored = local.execute("SELECT count(*) FROM entries").fetchone()[0] if "entries" in tables else 0
-    finally:
-        local.close()
-    assert stored == 0, "the article index lives in PostgreSQL (the ledger and run history do not yet)"
+    assert not index_path(shared).exists(), "the index, ledger, run history and listed tables live in PostgreSQL"
+    fetched_twice = {url: n for url, n in hits.items() if n > 1 and not url.endswith("/robots.txt")}
+    assert fetched_twice == {}, "each listing and article page fetched once, by one worker"
     with PostgresIndex(index_url) as index:
         assert sorted(e.path for e in index.entries()) == sorted(expected)
+    with open_ledger(shared, {"NEWSBOT_INDEX_URL": index_url}) as ledger:
+        assert ledger.entries() == [], "nothing left waiting or given up"
+    with open_history(shared, {"NEWSBOT_INDEX_URL": index_url}, create=False) as history:
+        assert len(history.last_runs("sina-finance", 10)) == 3
+        assert history.ever_archived("sina-finance") == len(expected)
     stored_by = [log.read_text().count(" -> sina/") for log in logs]
     assert sum(stored_by) == len(expected), "every article stored once, by one worker"
     assert sum(1 for n in stored_by if n) >= 2, f"the work was shared: {stored_by}"

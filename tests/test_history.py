@@ -3,7 +3,7 @@
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from newsbot.history import Run, RunHistory, run_from_stats, utc_text
+from newsbot.history import Run, RunHistory, open_history, run_from_stats, utc_text
 from newsbot.index import index_path
 from tests.servers import run_newsbot, serve
 from tests.test_crawl import CHINA, A, B, page, roll
@@ -15,12 +15,12 @@ def at(hours: float) -> str:
     return utc_text(T0 + timedelta(hours=hours))
 
 
-def test_runs_are_recorded_and_read_back_newest_first(tmp_path):
-    with RunHistory(tmp_path) as history:
+def test_runs_are_recorded_and_read_back_newest_first(tmp_path, index_settings):
+    with open_history(tmp_path, index_settings) as history:
         first = history.record(Run("sina-finance", at(0), at(0.1), 0, new=3, alarm_messages=("a", "b")))
         history.record(Run("caixin", at(1), at(1.1), 1, failed=2, alarms=1, alarm_messages=("caixin: x",)))
         history.record(Run("sina-finance", at(24), at(24.1), 0, new=1, updated=1, newest=at(23)))
-    with RunHistory(tmp_path, create=False) as history:
+    with open_history(tmp_path, index_settings, create=False) as history:
         assert history.sources() == ["caixin", "sina-finance"]
         latest, earliest = history.last_runs("sina-finance", 5)
         assert (latest.new, latest.updated, latest.newest) == (1, 1, at(23))
@@ -37,8 +37,8 @@ def test_runs_are_recorded_and_read_back_newest_first(tmp_path):
         }
 
 
-def test_reading_a_folder_without_history_creates_nothing(tmp_path):
-    with RunHistory(tmp_path, create=False) as history:
+def test_reading_a_folder_without_history_creates_nothing(tmp_path, index_settings):
+    with open_history(tmp_path, index_settings, create=False) as history:
         assert history.sources() == []
         assert history.last_runs("sina-finance", 3) == []
         assert history.archived_since("sina-finance", T0) == 0

@@ -16,9 +16,8 @@ from bench.reindex import write_posts
 from newsbot.history import Run, RunHistory
 from newsbot.index import ArchiveIndex, IndexTable, index_path, read_rows
 from newsbot.index.rebuild import rebuild
-from newsbot.ledger import FailureLedger, ledger_entries
+from newsbot.ledger import FailureLedger, ledger_entries, open_ledger
 from newsbot.revisits import ListedTable
-from newsbot.status import ledger_counts
 from tests.servers import run_newsbot
 
 POSTS = 30
@@ -116,7 +115,8 @@ def test_read_only_openers_create_nothing_and_read_a_missing_file_or_table_as_em
     with RunHistory(tmp_path, create=False) as history:
         assert history.sources() == []
     assert ledger_entries(tmp_path) == []
-    assert ledger_counts(tmp_path) == {}
+    with open_ledger(tmp_path, create=False) as ledger:
+        assert ledger.counts() == {}
     assert read_rows(tmp_path, "listed", "SELECT * FROM listed") == []
     assert not (tmp_path / ".newsbot").exists()
     with ListedTable(tmp_path) as listed:

@@ -13,7 +13,7 @@ from bench.faults import FULL_DISK, kill_when, start_crawl
 from bench.pages import Generated, page, roll_entry
 from newsbot.identity import article_key
 from newsbot.index import ArchiveIndex, index_path
-from newsbot.ledger import FailureLedger, backoff, ledger_entries
+from newsbot.ledger import FailureLedger, backoff, ledger_entries, open_ledger
 from newsbot.outcome import run_outcome
 from newsbot.validate import posts_under
 from tests.servers import run_newsbot, serve
@@ -38,8 +38,8 @@ def test_backoff_retries_at_the_next_run_then_doubles():
     assert [backoff(n, 60).total_seconds() for n in range(1, 6)] == [0, 60, 120, 240, 480]
 
 
-def test_ledger_keeps_a_failure_until_archived_and_gives_up_at_max_attempts(tmp_path):
-    with FailureLedger(tmp_path) as ledger:
+def test_ledger_keeps_a_failure_until_archived_and_gives_up_at_max_attempts(tmp_path, index_settings):
+    with open_ledger(tmp_path, index_settings) as ledger:
         ledger.requested("k", "https://x.test/a", "src", {"channel": "china"}, T0)
         assert [e.key for e in ledger.due("src", T0)] == ["k"]
         assert ledger.due("other", T0) == []
@@ -56,11 +56,18 @@ def test_ledger_keeps_a_failure_until_archived_and_gives_up_at_max_attempts(tmp_
         ledger.requested("k", "https://x.test/a", "src", {}, T0)
         assert ledger.get("k").context == {"channel": "china"} and ledger.get("k").given_up
         assert ledger.failed("gone", "x", T0, True, 3, 60) is None
-    shown = ledger_entries(tmp_path)
-    assert [(e.key, e.attempts, e.last_error, e.given_up) for e in shown] == [("k", 4, "HTTP 503", True)]
-    with FailureLedger(tmp_path) as ledger:
+        ledger.requested("w", "https://x.test/w", "src", {}, T0)
+        assert ledger.counts() == {"src": (1, 1)}
+    shown = ledger_entries(tmp_path, index_settings)
+    assert [(e.key, e.attempts, e.last_error, e.given_up) for e in shown] == [
+        ("w", 0, "requested; no outcome yet", False),
+        ("k", 4, "HTTP 503", True),
+    ]
+    with open_ledger(tmp_path, index_settings) as ledger:
         ledger.remove("k")
-    assert ledger_entries(tmp_path) == []
+        ledger.remove("w")
+    assert ledger_entries(tmp_path, index_settings) == []
+    assert index_path(tmp_path).exists() is not bool(index_settings)
 
 
 def test_a_permanent_failure_is_given_up_at_once(tmp_path):
@@ -70,8 +77,8 @@ def test_a_permanent_failure_is_given_up_at_once(tmp_path):
     assert entry.given_up and gave_up and entry.attempts == 1
 
 
-def test_ledger_entries_of_an_archive_without_index_is_empty_and_creates_nothing(tmp_path):
-    assert ledger_entries(tmp_path) == []
+def test_ledger_entries_of_an_archive_without_index_is_empty_and_creates_nothing(tmp_path, index_settings):
+    assert ledger_entries(tmp_path, index_settings) == []
     assert list(tmp_path.iterdir()) == []
 
 

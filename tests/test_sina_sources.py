@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from newsbot.identity import without_cache_busters
-from newsbot.revisits import ListedTable, Seen, needs_revisit
+from newsbot.revisits import Seen, needs_revisit, open_listed
 from newsbot.sources.sina_finance import (
     CHANNELS,
     BadItem,
@@ -220,16 +220,21 @@ def test_without_mtime_recent_articles_are_revisited_every_interval():
     assert not revisit(published=None, seen=visited_long_ago)
 
 
-def test_listed_table_keeps_mtime_title_and_visit_per_key(tmp_path):
-    table = ListedTable(tmp_path)
+def test_listed_table_keeps_mtime_title_and_visit_per_key_and_open_walks(tmp_path, index_settings):
+    table = open_listed(tmp_path, index_settings)
     assert table.get("sina:a") is None
     table.note("sina:a", SEED_TIME, "甲", NOW)
     table.note("sina:b", None, "乙", NOW)
+    table.walking("china", 2)
+    table.walking("stock", 3)
     table.close()
-    table = ListedTable(tmp_path)
+    table = open_listed(tmp_path, index_settings)
     assert table.get("sina:a") == Seen(SEED_TIME, "甲", NOW)
     assert table.get("sina:b") == Seen(None, "乙", NOW)
     table.note("sina:a", NOW, "甲2", NOW)
     assert table.get("sina:a") == Seen(NOW, "甲2", NOW)
+    table.walking("china", 4)
+    table.walked("stock")
+    assert table.open_walks() == {"china": 4}
     table.close()
     table.close()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
 from newsbot.command import NewsbotCommand
+from newsbot.index.backends import INDEX_ERRORS
 from newsbot.status import source_statuses, status_html, status_json, status_table
 
 
@@ -44,9 +44,9 @@ class Command(NewsbotCommand):
             return self.fail(f"no such folder: {folder}")
         now = datetime.now(UTC)
         try:
-            rows = source_statuses(folder, now)
-            report = status_html(folder, rows, now, opts.days) if opts.html else None
-        except sqlite3.Error as error:
+            rows = source_statuses(folder, now, self.settings)
+            report = status_html(folder, rows, now, opts.days, self.settings) if opts.html else None
+        except (*INDEX_ERRORS, ValueError) as error:
             return self.fail(f"cannot read the index of {folder}: {error}")
         if report is not None:
             try:

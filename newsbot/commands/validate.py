@@ -4,13 +4,13 @@ that every post the folder's index names is there."""
 from __future__ import annotations
 
 import argparse
-import sqlite3
 from pathlib import Path
 
 from scrapy.exceptions import UsageError
 
 from newsbot.command import NewsbotCommand
 from newsbot.index import index_path
+from newsbot.index.backends import INDEX_ERRORS
 from newsbot.ledger import missing_posts
 from newsbot.validate import validate_tree
 
@@ -57,8 +57,8 @@ class Command(NewsbotCommand):
     def report_missing(self, folder: Path) -> int:
         """Print one line per index entry of ``folder`` whose post file is gone; return their count."""
         try:
-            missing = missing_posts(folder)
-        except sqlite3.Error as error:
+            missing = missing_posts(folder, settings=self.settings)
+        except INDEX_ERRORS as error:
             print(f"{index_path(folder)}: the index cannot be read ({error}); newsbot reindex rebuilds it")
             return 1
         for entry in missing:

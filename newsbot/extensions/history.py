@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +10,8 @@ from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from newsbot.history import RunHistory, run_from_stats, source_name, utc_text
+from newsbot.history import open_history, run_from_stats, source_name, utc_text
+from newsbot.index.backends import INDEX_ERRORS
 from newsbot.outcome import DEFAULT_MAX_FAILURE_SHARE
 
 logger = logging.getLogger(__name__)
@@ -57,8 +57,8 @@ class RunHistoryRecorder:
             utc_text(self.newest) if self.newest else None,
         )
         try:
-            with RunHistory(self.output_dir) as history:
+            with open_history(self.output_dir, self.crawler.settings) as history:
                 history.record(run)
-        except (sqlite3.Error, OSError) as error:
+        except (*INDEX_ERRORS, OSError) as error:
             stats.inc_value("newsbot/failed/history")
             logger.error("run history not written to %s: %s", self.output_dir, error)

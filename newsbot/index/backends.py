@@ -10,17 +10,21 @@ import os
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import psycopg
 
 from newsbot.index.archive import ArchiveIndex
 from newsbot.index.base import Index
+from newsbot.index.pgtable import PostgresTable
 from newsbot.index.postgres import DEFAULT_CLAIM_SECONDS, PostgresIndex
+from newsbot.index.table import IndexTable, read_rows
 
 INDEX_URL_SETTING = "NEWSBOT_INDEX_URL"
 CLAIM_SECONDS_SETTING = "NEWSBOT_CLAIM_TIMEOUT"
 INDEX_ERRORS = (sqlite3.Error, psycopg.Error)
+SQLiteTable = TypeVar("SQLiteTable", bound=IndexTable)
+ServerTable = TypeVar("ServerTable", bound=PostgresTable)
 
 
 class Claims(Protocol):
@@ -50,15 +54,53 @@ def index_url(settings: Mapping[str, Any] | None = None) -> str | None:
     return url or None
 
 
+def postgres_url(settings: Mapping[str, Any] | None = None) -> str | None:
+    """``NEWSBOT_INDEX_URL`` when set (``None`` otherwise); ``ValueError`` when it is not a PostgreSQL URL."""
+    url = index_url(settings)
+    if url is not None and not url.startswith(("postgresql://", "postgres://")):
+        raise ValueError(f"{INDEX_URL_SETTING} must be a postgresql:// URL, not {url!r}")
+    return url
+
+
+def open_table(
+    sqlite_table: type[SQLiteTable],
+    postgres_table: type[ServerTable],
+    output_dir: Path | str,
+    settings: Mapping[str, Any] | None = None,
+    create: bool = True,
+) -> SQLiteTable | ServerTable:
+    """A table kept beside the index (the ledger, the run history): ``postgres_table`` on the database at
+    ``NEWSBOT_INDEX_URL`` when set, else ``sqlite_table`` on the index file of ``output_dir``. Raises like
+    ``open_index``."""
+    url = postgres_url(settings)
+    if url is None:
+        return sqlite_table(output_dir, create=create)
+    return postgres_table(url, create=create)
+
+
+def index_locations(
+    output_dir: Path | str, settings: Mapping[str, Any] | None = None
+) -> list[tuple[str, str, str]]:
+    """Every index entry's ``(key, post path relative to the archive, URL)``, by key, read without creating
+    anything (none without an index); raises like ``open_index``."""
+    sql = "SELECT key, path, url FROM entries ORDER BY key"
+    url = postgres_url(settings)
+    if url is None:
+        return read_rows(output_dir, "entries", sql)
+    with psycopg.connect(url) as db:
+        try:
+            return db.execute(sql).fetchall()
+        except psycopg.errors.UndefinedTable:
+            return []
+
+
 def open_index(output_dir: Path | str, settings: Mapping[str, Any] | None = None) -> Index:
     """The index a crawl into ``output_dir`` uses: ``PostgresIndex`` when ``NEWSBOT_INDEX_URL`` is set, else the
     folder's ``ArchiveIndex``. Raises ``ValueError`` for a URL that is not ``postgresql://`` or ``postgres://``,
     ``psycopg.OperationalError`` when its server cannot be reached."""
-    url = index_url(settings)
+    url = postgres_url(settings)
     if url is None:
         return ArchiveIndex(output_dir)
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise ValueError(f"{INDEX_URL_SETTING} must be a postgresql:// URL, not {url!r}")
     seconds = float((settings or {}).get(CLAIM_SECONDS_SETTING) or DEFAULT_CLAIM_SECONDS)
     return PostgresIndex(url, claim_seconds=seconds)
 

@@ -13,7 +13,6 @@ Settings: ``NEWSBOT_MIN_COVERAGE`` (field -> 0..1), ``NEWSBOT_MONITOR_MIN_PAGES`
 from __future__ import annotations
 
 import logging
-import sqlite3
 import warnings
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,8 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import load_object
 from spidermon import Monitor, MonitorSuite, monitors
 
-from newsbot.history import ALARM_MESSAGES_STAT, RunHistory, source_name
+from newsbot.history import ALARM_MESSAGES_STAT, open_history, source_name
+from newsbot.index.backends import INDEX_ERRORS
 from newsbot.monitors import checks
 from newsbot.outcome import ALARMS_STAT
 
@@ -149,10 +149,10 @@ class NewArticlesMonitor(NewsbotMonitor):
             return []
         output_dir = Path(self.settings.get("NEWSBOT_OUTPUT_DIR", "output"))
         try:
-            with RunHistory(output_dir, create=False) as history:
+            with open_history(output_dir, self.settings, create=False) as history:
                 earlier = history.last_runs(self.source, runs - 1)
                 archived_before = history.ever_archived(self.source)
-        except sqlite3.Error as error:
+        except INDEX_ERRORS as error:
             logger.warning("run history of %s not read, streak not judged: %s", output_dir, error)
             return []
         return checks.streak_alarms(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import UTC
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from scrapy.statscollectors import StatsCollector
 from newsbot.identity import post_name
 from newsbot.index import Entry, Index
 from newsbot.index.backends import INDEX_ERRORS, Claims, claims_of, open_index
-from newsbot.ledger import FailureLedger, RetryLater
+from newsbot.ledger import FailureLedger, PostgresFailureLedger, RetryLater, open_ledger
 from newsbot.post import Post, render
 from newsbot.storage import post_relpath, remove_stale_temporaries, write_post
 
@@ -50,7 +49,7 @@ class StorePipeline:
         self.settings = settings
         self.index: Index | None = None
         self.claims: Claims | None = None
-        self.ledger: FailureLedger | None = None
+        self.ledger: FailureLedger | PostgresFailureLedger | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -64,7 +63,7 @@ class StorePipeline:
             logger.info("removed %s, left by an interrupted write", stale)
         self.index = open_index(self.output_dir, self.settings)
         self.claims = claims_of(self.index)
-        self.ledger = FailureLedger(self.output_dir)
+        self.ledger = open_ledger(self.output_dir, self.settings)
 
     def close_spider(self) -> None:
         for database in (self.index, self.ledger):
@@ -116,7 +115,7 @@ class StorePipeline:
             raise self.refuse("index", message, error, True) from error
         try:
             self.ledger.remove(entry.key)
-        except sqlite3.Error as error:
+        except INDEX_ERRORS as error:
             logger.warning(
                 "stored %s but could not take it out of the failed-article ledger: %s", relpath, error
             )

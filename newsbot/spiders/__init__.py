@@ -4,7 +4,6 @@ and keeping every article they ask for in the failed-article ledger (``newsbot.l
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,16 +15,17 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newsbot.distributed import joined_run
 from newsbot.identity import article_key
-from newsbot.index.backends import open_index
+from newsbot.index.backends import INDEX_ERRORS, open_index
 from newsbot.ledger import (
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_RETRY_BACKOFF,
     MISSING_POST,
-    FailureLedger,
     LedgerEntry,
     RetryLater,
     missing_posts,
+    open_ledger,
     utc_now,
 )
 from newsbot.spiders.article import failure_reason
@@ -55,10 +55,12 @@ class UnseenArticles:
     calls ``failed``. Items stored, unchanged or duplicates leave the ledger; failures stay with a next try
     (the next run, then ``NEWSBOT_RETRY_BACKOFF`` seconds doubled each time) until ``NEWSBOT_MAX_ATTEMPTS``,
     then are given up (``newsbot/ledger/given_up``). Index entries under ``folders`` whose post is missing enter it as due.
+    An article whose page this process received and that gave no item is given up when the run finishes; one it
+    never received (another worker of a shared frontier took it) stays as the ledger holds it.
     """
 
     def __init__(self, crawler: Crawler, source: str = "", folders: Iterable[str] = ()) -> None:
-        settings = crawler.settings
+        settings = self.settings = crawler.settings
         self.stats = crawler.stats
         self.source = source or crawler.spider.name
         self.max_attempts = settings.getint("NEWSBOT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
@@ -66,9 +68,12 @@ class UnseenArticles:
         self.requested: set[str] = set()
         self.unknown_missing = 0
         self.pending: dict[str, str] = {}
+        self.received: set[str] = set()
         output_dir = self.output_dir = Path(settings.get("NEWSBOT_OUTPUT_DIR", "output"))
         self.index = open_index(output_dir, settings)
-        self.ledger = FailureLedger(output_dir)
+        self.ledger = open_ledger(output_dir, settings)
+        self.crawler = crawler
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -79,7 +84,7 @@ class UnseenArticles:
         """Enter the index entries under ``folders`` whose post file is gone in the ledger, due now."""
         now = utc_now()
         found = unknown = 0
-        for entry in missing_posts(output_dir, folders):
+        for entry in missing_posts(output_dir, folders, self.settings):
             if not entry.url:
                 unknown += 1
                 continue
@@ -116,9 +121,16 @@ class UnseenArticles:
 
     def due(self, rebuild: Callable[[LedgerEntry], Request | Any]) -> Iterator[Request | Any]:
         """The request (or item) ``rebuild`` makes of each due ledger entry of this source, counted as
-        ``newsbot/ledger/retried``; ask for these before the listings."""
+        ``newsbot/ledger/retried``; ask for these before the listings. None in a worker that joined a shared
+        run (the worker that started it asks for them); an entry whose post the archive now holds (another
+        worker stored it) leaves the ledger instead."""
+        if joined_run(self.crawler):
+            return
         for entry in self.ledger.due(self.source, utc_now()):
             if entry.key in self.requested:
+                continue
+            if self.index.knows(entry.key) and self.post_kept(entry.key):
+                self.write(self.ledger.remove, entry.key)
                 continue
             self.requested.add(entry.key)
             self.pending[entry.key] = entry.url
@@ -156,10 +168,14 @@ class UnseenArticles:
         logged, and the article stays as the ledger last held it."""
         try:
             return change(*args)
-        except sqlite3.Error as error:
+        except INDEX_ERRORS as error:
             self.stats.inc_value("newsbot/ledger/errors")
             logger.error("could not update the failed-article ledger for %s: %s", args[0], error)
             return None
+
+    def response_received(self, response: Any, request: Request, spider: Spider) -> None:
+        if key := request.cb_kwargs.get("key"):
+            self.received.add(key)
 
     def item_scraped(self, item: Any, spider: Spider) -> None:
         self.pending.pop(ItemAdapter(item).get("key"), None)
@@ -177,7 +193,7 @@ class UnseenArticles:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if reason == "finished":
-            for key in list(self.pending):
+            for key in self.received.intersection(self.pending):
                 self.record_failure(key, NO_ARTICLE, retry=False)
             self.pending.clear()
         self.ledger.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import random
 import shutil
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -30,9 +29,10 @@ from twisted.python.failure import Failure
 
 from newsbot.extraction import article_from_response
 from newsbot.identity import article_key
+from newsbot.index.backends import INDEX_ERRORS
 from newsbot.items import Article
 from newsbot.ledger import LedgerEntry
-from newsbot.revisits import ListedTable, needs_revisit
+from newsbot.revisits import ListedTable, PostgresListedTable, needs_revisit, open_listed
 from newsbot.sites import sina
 from newsbot.sites.base import NotAnArticle
 from newsbot.sources.sina_finance import (
@@ -143,7 +143,7 @@ class SinaFinanceSpider(scrapy.Spider):
         if self.max_pages is None and self.since is None:
             self.max_pages = DEFAULT_MAX_PAGES
         self.unseen: UnseenArticles | None = None
-        self.listed: ListedTable | None = None
+        self.listed: ListedTable | PostgresListedTable | None = None
         self.listed_by: dict[str, int] = {}
         self.fresh_keys: set[str] = set()
         self.walked: dict[str, set[str]] = {}
@@ -164,11 +164,11 @@ class SinaFinanceSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.unseen = UnseenArticles(self.crawler, folders=(sina.NAME,))
-        self.listed = ListedTable(self.settings.get("NEWSBOT_OUTPUT_DIR", "output"))
+        self.listed = open_listed(self.settings.get("NEWSBOT_OUTPUT_DIR", "output"), self.settings)
         self.crawler.signals.connect(self.listed.close, signal=signals.spider_closed)
         try:
             self.unfinished = self.listed.open_walks()
-        except sqlite3.Error as error:
+        except INDEX_ERRORS as error:
             logger.warning("could not read which channel walks the last run left unfinished: %s", error)
         if self.unseen.unknown_missing:
             depth = self.max_pages or DEFAULT_MAX_PAGES
@@ -250,7 +250,7 @@ class SinaFinanceSpider(scrapy.Spider):
                 self.listed.walked(channel_key)
             else:
                 self.listed.walking(channel_key, page)
-        except sqlite3.Error as error:
+        except INDEX_ERRORS as error:
             logger.warning("could not note the walk of channel %s: %s", channel_key, error)
 
     def parse_list(self, response: Response, channel_key: str, page: int) -> Iterator[scrapy.Request]:
@@ -331,7 +331,7 @@ class SinaFinanceSpider(scrapy.Spider):
         now = datetime.now(UTC)
         try:
             seen = self.listed.get(key)
-        except sqlite3.Error as error:
+        except INDEX_ERRORS as error:
             logger.warning("could not read what listings said of %s: %s", key, error)
             return False
         if seen is None:
@@ -349,7 +349,7 @@ class SinaFinanceSpider(scrapy.Spider):
         goes on (its correction is then noticed one crawl later, or never, where the disk stays full)."""
         try:
             self.listed.note(key, entry.modified, entry.title, visited)
-        except sqlite3.Error as error:
+        except INDEX_ERRORS as error:
             logger.warning("could not note the listing of %s: %s", key, error)
 
     def category(self, key: str, listed: Listed, channel: Channel) -> Channel:
