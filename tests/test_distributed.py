@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -203,6 +205,13 @@ def test_three_workers_archive_the_bundled_snapshot_once_like_one_process(
     with open_history(shared, {"NEWSBOT_INDEX_URL": index_url}, create=False) as history:
         assert len(history.last_runs("sina-finance", 10)) == 3
         assert history.ever_archived("sina-finance") == len(expected)
+    status = run_newsbot("status", str(shared), "--json", env={"NEWSBOT_INDEX_URL": index_url})
+    assert status.returncode == 0, status.stderr[-2000:]
+    [row] = json.loads(status.stdout)
+    assert (row["source"], row["outcome"], row["retrying"], row["given_up"]) == ("sina-finance", "ok", 0, 0)
+    validated = run_newsbot("validate", str(shared), env={"NEWSBOT_INDEX_URL": index_url})
+    assert validated.returncode == 0 and f"{len(expected)} passed, 0 failed" in validated.stdout
+    assert not index_path(shared).exists()
     stored_by = [log.read_text().count(" -> sina/") for log in logs]
     assert sum(stored_by) == len(expected), "every article stored once, by one worker"
     assert sum(1 for n in stored_by if n) >= 2, f"the work was shared: {stored_by}"
@@ -277,3 +286,21 @@ def test_with_redis_url_the_crawl_shares_the_frontier_and_its_politeness(monkeyp
     assert settings.getfloat("DOWNLOAD_DELAY") == 4.0
     assert settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 1.0
     assert "newsbot.distributed.ServerWatch" in settings.getdict("EXTENSIONS")
+
+
+@pytest.mark.parametrize(
+    ("variable", "named"),
+    [("REDIS_URL", "the frontier at REDIS_URL"), ("NEWSBOT_INDEX_URL", "the index at NEWSBOT_INDEX_URL")],
+)
+def test_a_shared_server_that_does_not_answer_at_start_is_one_line_and_exit_1(tmp_path, variable, named):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "NEWSBOT_INDEX_URL": f"postgresql://u:pw@127.0.0.1:{port}/db"}
+    env = {"REDIS_URL": "", "NEWSBOT_INDEX_URL": "", variable: url[variable]}
+    result = run_newsbot("crawl", "sina-finance", "--snapshot", "--archive", str(tmp_path / "out"), env=env)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"newsbot: error: cannot reach {named} ") and str(port) in line
+    assert "pw" not in line and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
