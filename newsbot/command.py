@@ -23,9 +23,9 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
 from newsbot.distributed import unreachable_server
-from newsbot.index.backends import postgres_url
 from newsbot.extensions.progress import Progress, crawler_outcome, log_summary, total_summary
 from newsbot.extensions.progress import logger as progress_logger
+from newsbot.index.backends import postgres_url
 from newsbot.outcome import DEFAULT_MAX_FAILURE_SHARE, EXIT_FAILED, Outcome
 
 ARCHIVE_SETTING = "NEWSBOT_OUTPUT_DIR"

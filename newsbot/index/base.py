@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, Self
 
 from newsbot.fingerprint import BITS
 
@@ -30,6 +30,25 @@ def to_signed(value: int) -> int:
 def to_unsigned(value: int) -> int:
     """A signed 64-bit integer back as the unsigned hash."""
     return value & ((1 << BITS) - 1)
+
+
+class Connected:
+    """An object holding one database ``connection`` (``None`` once closed), closed by ``close`` or its ``with``
+    block; closing twice is harmless."""
+
+    connection: Any = None
+
+    def close(self) -> None:
+        """Close the connection; closing twice is harmless."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class Index(Protocol):

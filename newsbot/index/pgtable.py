@@ -12,10 +12,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Self
+from typing import Any
 
 import psycopg
 
+from newsbot.index.base import Connected
 from newsbot.index.postgres import SCHEMA_LOCK
 
 
@@ -36,7 +37,7 @@ class Statements:
         return self.connection.execute(postgres_query(sql), parameters)
 
 
-class PostgresTable:
+class PostgresTable(Connected):
     """A connection to the PostgreSQL database at ``url`` holding ``TABLE`` (created by ``SCHEMA``).
 
     ``create=False`` creates nothing: a missing ``TABLE`` reads as empty. Raises ``psycopg.OperationalError``
@@ -81,14 +82,3 @@ class PostgresTable:
         with self._transaction() as db:
             yield Statements(db)
 
-    def close(self) -> None:
-        """Close the connection; closing twice is harmless."""
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()

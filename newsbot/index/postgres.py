@@ -18,7 +18,7 @@ import psycopg
 
 from newsbot.fingerprint import hamming
 from newsbot.index import keys, near
-from newsbot.index.base import Entry, to_signed, to_unsigned
+from newsbot.index.base import Connected, Entry, to_signed, to_unsigned
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS entries (id bigserial PRIMARY KEY, key text NOT NULL UNIQUE, path text NOT NULL,"
@@ -50,7 +50,7 @@ def claim_names(key: str, body_hash: str, simhash: int) -> list[str]:
     )
 
 
-class PostgresIndex:
+class PostgresIndex(Connected):
     """The archive index (``Index``) in the PostgreSQL database at ``url`` (``postgresql://...``).
 
     Raises ``psycopg.OperationalError`` when the server cannot be reached, at opening or in any operation.
@@ -252,14 +252,3 @@ class PostgresIndex:
     def __len__(self) -> int:
         return self._one("SELECT count(*) FROM entries")[0]
 
-    def close(self) -> None:
-        """Close the connection; closing twice is harmless."""
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-
-    def __enter__(self) -> PostgresIndex:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()

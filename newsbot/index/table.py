@@ -16,9 +16,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 from newsbot.index import schema
+from newsbot.index.base import Connected
 from newsbot.index.database import BUSY_TIMEOUT, committed, connect, index_path
 from newsbot.index.rebuild import LOCK_FILE, finish_swaps, index_lock, leftovers, readable, recover, upgrade
 
@@ -96,7 +97,7 @@ def read_rows(output_dir: Path | str, table: str, sql: str, *parameters: Any) ->
         connection.close()
 
 
-class IndexTable:
+class IndexTable(Connected):
     """A connection to the index file of ``output_dir`` holding ``TABLE`` (created by ``SCHEMA``).
 
     ``create=False`` opens it read-only and creates nothing (no file or no ``TABLE``: ``_select`` reads
@@ -175,14 +176,6 @@ class IndexTable:
             yield db
 
     def close(self) -> None:
-        """Close the connection; closing twice is harmless."""
+        """Close the connection and refuse queries from then on; closing twice is harmless."""
         self._closed = True
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        super().close()
