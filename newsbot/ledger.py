@@ -174,6 +174,19 @@ class Ledger:
             for row in self._select(f"SELECT {_COLUMNS} FROM failures ORDER BY given_up, next_try, key")
         ]
 
+    def retry_given_up(self, now: datetime, source: str | None = None) -> list[LedgerEntry]:
+        """Make the given-up entries (of ``source``, else all) due at ``now`` with their attempts reset, so the
+        next crawl of their source asks for them again up to ``max_attempts`` times; returns them as they were."""
+        where, parameters = ("given_up = 1 AND source = ?", (source,)) if source else ("given_up = 1", ())
+        with self._write() as db:
+            rows = db.execute(f"SELECT {_COLUMNS} FROM failures WHERE {where} ORDER BY source, key", parameters)
+            entries = [_entry(row) for row in rows.fetchall()]
+            db.execute(
+                f"UPDATE failures SET attempts = 0, given_up = 0, next_try = ? WHERE {where}",
+                (now.isoformat(), *parameters),
+            )
+        return entries
+
     def counts(self) -> dict[str, tuple[int, int]]:
         """Per source, the entries waiting for a retry and those given up."""
         rows = self._select(

@@ -166,6 +166,24 @@ def test_a_failure_asked_again_until_max_attempts_is_given_up_and_shown(tmp_path
         None,
     )
 
+    other_source = run_newsbot("retry", str(out), "--source", "caixin")
+    assert other_source.returncode == 0 and other_source.stdout.endswith(
+        "0 given-up articles of caixin are due again; the next crawl of their source asks for them\n"
+    )
+    retried = run_newsbot("retry", "--archive", str(out))
+    assert retried.returncode == 0, retried.stderr
+    assert f"sina-finance: {fault.url} (gave up after 2 attempts: HTTP 503)" in retried.stdout
+    assert "1 given-up articles are due again" in retried.stdout
+    [due] = ledger_entries(out)
+    assert (due.attempts, due.given_up) == (0, False)
+    with serve(roll_pages([made[:2], made[2:]]), tmp_path / "healthy") as server:
+        crawl_to(server.address, out, stats, NEWSBOT_MAX_ATTEMPTS=2)
+        assert server.hits[fault.url] == 1
+    assert summary(stats)["newsbot/ledger/retried"] == 1 and summary(stats)["newsbot/new"] == 1
+    assert ledger_entries(out) == []
+    nothing = run_newsbot("retry", str(out))
+    assert nothing.returncode == 0 and "0 given-up articles are due again" in nothing.stdout
+
 
 def test_a_page_that_is_gone_is_given_up_at_once(tmp_path):
     made = site_articles(3, seed=23)
@@ -333,7 +351,9 @@ def test_articles_in_flight_when_a_crawl_is_killed_are_asked_for_by_the_next_run
         crawl_to(server.address, out, stats)
         assert server.hits[CHINA.roll_url(2)] == 0
     assert summary(stats)["newsbot/new"] == 3
-    assert summary(stats)["newsbot/ledger/retried"] >= 3, "a page-1 article killed while stored is asked again too"
+    assert summary(stats)["newsbot/ledger/retried"] >= 3, (
+        "a page-1 article killed while stored is asked again too"
+    )
     assert len(assert_clean(out, made)) == len(made)
     assert ledger_entries(out) == []
 
@@ -350,7 +370,9 @@ def test_a_walk_cut_short_by_a_failed_listing_page_is_walked_on_by_the_next_run(
     assert {path.stem for path in stored_posts(out)} == {article.doc_id for article in first_page}
     with serve(roll_pages([first_page, second_page]), tmp_path / "healthy") as server:
         healed = crawl_to(server.address, out, stats)
-        assert server.hits[CHINA.roll_url(2)] == 1, "page 1 holds only archived articles, yet the walk goes on"
+        assert server.hits[CHINA.roll_url(2)] == 1, (
+            "page 1 holds only archived articles, yet the walk goes on"
+        )
     assert "walking on where the last run stopped: {'china': 2}" in healed.log
     assert {path.stem for path in stored_posts(out)} == {article.doc_id for article in made}
     with serve(roll_pages([first_page, second_page]), tmp_path / "again") as server:
