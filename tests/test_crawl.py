@@ -67,6 +67,7 @@ def crawl(
         f"NEWSBOT_SUMMARY_FILE={summary}",
         *args,
     )
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
     assert done.returncode == exit_status, done.stderr[-3000:]
     return done, json.loads(summary.read_text(encoding="utf-8"))
 

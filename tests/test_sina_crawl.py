@@ -19,6 +19,7 @@ from newsbot.sources.sina_finance import ROLL_API, channel_by_key
 from newsbot.spiders.sina_finance import RUNNING_MARKER, discard_killed_job
 from tests.conftest import SEED_PAGE, SEED_URL, is_seed_post, needs_shared
 from tests.servers import ROOT, run_newsbot, serve
+from tests.test_crawl import crawl
 
 BUNDLED = json.loads((BUNDLED_SNAPSHOT / MANIFEST).read_text(encoding="utf-8"))
 CORRECTED = BUNDLED_SNAPSHOT.parent / "sina-finance-corrected"
@@ -66,28 +67,6 @@ def roll(*items: dict, jsonp: str | None = None) -> dict:
     return {"body": body, "headers": {"Content-Type": "application/json; charset=utf-8"}}
 
 
-def crawl(server: SnapshotServer, out: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
-    """Crawl sina-finance through ``server`` into ``out``; the finished process and its summary."""
-    summary = out.parent / f"{out.name}-summary.json"
-    done = run_newsbot(
-        "crawl",
-        "sina-finance",
-        "-s",
-        f"NEWSBOT_OUTPUT_DIR={out}",
-        "-s",
-        f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
-        "-s",
-        "DOWNLOAD_DELAY=0",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=False",
-        "-s",
-        f"NEWSBOT_SUMMARY_FILE={summary}",
-        *args,
-    )
-    assert "Traceback" not in done.stderr, done.stderr[-3000:]
-    return done, json.loads(summary.read_text(encoding="utf-8"))
-
-
 def posts(out: Path) -> dict[str, bytes]:
     """The current posts under ``out`` by relative path (previous versions left out)."""
     return {
@@ -129,7 +108,7 @@ def test_the_roll_api_as_served_json_or_jsonp_strings_or_numbers_seconds_or_mill
     }
     warc = tmp_path / "crawl.warc.gz"
     with serve(entries, tmp_path) as server:
-        _, summary = crawl(server, out, "--channels", "china,world", "--record", str(warc))
+        _, summary = crawl(server, out, "--channels", "china,world", "--record", str(warc), exit_status=1)
     stats = summary["stats"]
     assert summary["new"] == 2 and B not in server.hits
     assert (stats["newsbot/failed/item"], stats["newsbot/failed/listing"], stats["newsbot/listings"]) == (
