@@ -17,7 +17,7 @@ import pytest
 
 from bench.reindex import write_posts
 from newsbot.index import ArchiveIndex, Entry, index_path, post_paths, repair
-from newsbot.index.rebuild import damage, rebuild
+from newsbot.index.rebuild import damage, readable, rebuild
 from tests.servers import ROOT, run_newsbot
 
 GENERATED_POSTS = 20_000
@@ -245,7 +245,7 @@ def test_damage_reads_the_header_and_judges_the_size_only_without_a_wal_beside_i
     assert "truncated" in damage(path)
     Path(f"{path}-wal").write_bytes(b"")
     assert damage(path) is None
-    Path(f"{path}-wal").unlink()
+    Path(f"{path}-wal").unlink(missing_ok=True)  # SQLite, which reads the header, may have removed the empty WAL
     random_bytes(path)
     assert damage(path) == "not an SQLite database"
     path.write_bytes(b"")
@@ -301,3 +301,16 @@ def test_a_reindex_killed_between_its_renames_is_finished_by_the_next_opener(tmp
     with sqlite3.connect(index_path(tmp_path)) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
+
+
+def test_checking_the_file_keeps_this_process_s_locks_so_another_process_never_removes_the_wal_under_it(tmp_path):
+    path = index_path(tmp_path)
+    entries = [Entry(f"url:{n}", f"x/2024/01/{n}.md", "", f"{n:032x}", n * 2654435761, "2024-01-01") for n in range(50)]
+    with ArchiveIndex(tmp_path) as index:
+        index.record_many(entries[:25])
+        assert damage(path) is None and readable(path) is None
+        other = "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute('SELECT count(*) FROM entries'); db.close()"
+        subprocess.run([sys.executable, "-c", other, str(path)], check=True)
+        assert Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists(), "the other process saw no reader here"
+        index.record_many(entries[25:])
+        assert len(index) == 50

@@ -54,30 +54,40 @@ def index_lock(output_dir: Path, exclusive: bool) -> Iterator[None]:
 
 
 def damage(path: Path) -> str | None:
-    """Why the file at ``path`` is not a whole SQLite database, judged by its 100-byte header; ``None`` if it
-    looks whole or does not exist (https://www.sqlite.org/fileformat.html, section 1.3). Its size is judged only
-    when no ``-wal`` file is beside it: a checkpoint writes page 1 (the header) before the pages after it."""
+    """Why the file at ``path`` is not a whole SQLite database, judged by its size against the page size and
+    count its header gives; ``None`` if it looks whole, does not exist or cannot be judged now (locked). Its size
+    is judged only when no ``-wal`` file is beside it: a checkpoint writes page 1 (the header) first.
+
+    The header is read through SQLite, never with a file descriptor of our own: closing one would drop the
+    POSIX locks this process's SQLite connections hold on the file, and another process could then check-point
+    and delete the WAL under them (https://www.sqlite.org/howtocorrupt.html, section 2.2).
+    """
     try:
-        with open(path, "rb") as handle:
-            header = handle.read(100)
-            size = os.fstat(handle.fileno()).st_size
+        size = os.stat(path).st_size
     except FileNotFoundError:
         return None
-    if not header:
+    if not size:
         return None
-    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
-        return "not an SQLite database"
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(header[28:32], "big")
-    header_size_valid = header[24:28] == header[92:96] and pages > 0
-    if page_size < 512 or page_size & (page_size - 1):
-        return "not an SQLite database"
-    if Path(f"{path}-wal").exists():
+    beside_wal = Path(f"{path}-wal").exists()
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None)
+        try:
+            db.execute("PRAGMA schema_version").fetchone()
+            page_size = db.execute("PRAGMA page_size").fetchone()[0]
+            pages = db.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.OperationalError:
+        return None
+    except sqlite3.DatabaseError as error:
+        if error.sqlite_errorcode == sqlite3.SQLITE_NOTADB:
+            return "not an SQLite database"
+        return f"truncated or damaged: {error}"
+    if beside_wal:
         return None
     if size % page_size:
         return f"{size} bytes is not a whole number of {page_size}-byte pages (truncated)"
-    if header_size_valid and size < pages * page_size:
+    if size < pages * page_size:
         return f"truncated: {size} bytes of the {pages * page_size} its header names"
     return None
 
