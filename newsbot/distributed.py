@@ -2,7 +2,8 @@
 
 ``SharedFrontier`` is a Scrapy add-on (``ADDONS``). With ``REDIS_URL`` (setting or environment variable) it
 switches the crawl to scrapy-redis's scheduler and request dupe filter, the queue kept in Redis
-(``SCHEDULER_PERSIST``), and shares each domain's politeness among ``NEWSBOT_WORKERS`` workers. Without it the
+(``SCHEDULER_PERSIST``), spaces each site's requests from all workers by ``DOWNLOAD_DELAY``
+(``SharedDomainDelay``) and shares each site's concurrency among ``NEWSBOT_WORKERS`` workers. Without it the
 crawl is unchanged.
 
 ``LeasingScheduler`` is scrapy-redis's scheduler with two additions that several processes need:
@@ -56,6 +57,7 @@ FRONTIER_SETTINGS = {
 }
 SERVER_WATCH = "newsbot.distributed.ServerWatch"
 SHARED_ARTICLE_REQUESTS = "newsbot.distributed.SharedArticleRequests"
+SHARED_DOMAIN_DELAY = "newsbot.middlewares.shared_delay.SharedDomainDelay"
 JOINED_STAT = "newsbot/frontier/joined"
 LEASE = "newsbot_lease"
 DEFAULT_WORKER_TIMEOUT = 60.0
@@ -75,13 +77,13 @@ def redis_url(settings: BaseSettings) -> str | None:
 
 
 def shared_politeness(settings: BaseSettings, workers: int) -> dict[str, float | int]:
-    """Per-worker values that keep ``workers`` workers together within one crawl's per-domain limits:
-    concurrency per domain and AutoThrottle's target divided (at least 1), download delay multiplied."""
+    """Per-worker values that keep ``workers`` workers together within one crawl's per-domain concurrency:
+    ``CONCURRENT_REQUESTS_PER_DOMAIN`` and AutoThrottle's target divided (at least 1). ``DOWNLOAD_DELAY`` is
+    kept: ``SharedDomainDelay`` spaces the workers' requests to a site by it in Redis."""
     return {
         "CONCURRENT_REQUESTS_PER_DOMAIN": max(
             1, settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") // workers
         ),
-        "DOWNLOAD_DELAY": settings.getfloat("DOWNLOAD_DELAY") * workers,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") / workers,
     }
 
@@ -99,6 +101,7 @@ class SharedFrontier:
         settings["EXTENSIONS"][SERVER_WATCH] = 0
         settings.set("REDIS_URL", url, priority="addon")
         settings["SPIDER_MIDDLEWARES"][SHARED_ARTICLE_REQUESTS] = 50
+        settings["DOWNLOADER_MIDDLEWARES"][SHARED_DOMAIN_DELAY] = 990
         for name, value in FRONTIER_SETTINGS.items():
             settings.set(name, value, priority="addon")
         workers = settings.getint("NEWSBOT_WORKERS", 1)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -23,6 +24,7 @@ from newsbot.index import ArchiveIndex, Entry, index_path
 from newsbot.index.backends import LocalClaims, claims_of, open_index
 from newsbot.index.postgres import PostgresIndex, claim_names
 from newsbot.ledger import open_ledger
+from newsbot.middlewares.shared_delay import SharedDomainDelay
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotServer
 from newsbot.validate import posts_under, problems
 from tests.servers import ROOT, run_newsbot
@@ -120,7 +122,6 @@ def test_workers_share_a_domain_s_politeness():
     )
     assert shared_politeness(settings, 3) == {
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        "DOWNLOAD_DELAY": 1.5,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0 / 3,
     }
     assert shared_politeness(settings, 1)["CONCURRENT_REQUESTS_PER_DOMAIN"] == 4
@@ -285,9 +286,28 @@ def test_with_redis_url_the_crawl_shares_the_frontier_and_its_politeness(monkeyp
     assert settings["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
     assert settings.getbool("SCHEDULER_PERSIST")
     assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2
-    assert settings.getfloat("DOWNLOAD_DELAY") == 4.0
+    assert settings.getfloat("DOWNLOAD_DELAY") == 2.0
     assert settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 1.0
     assert "newsbot.distributed.ServerWatch" in settings.getdict("EXTENSIONS")
+    assert "newsbot.middlewares.shared_delay.SharedDomainDelay" in settings.getdict("DOWNLOADER_MIDDLEWARES")
+
+
+def test_workers_take_turns_at_a_site_download_delay_apart_on_the_redis_clock(redis_server, frontier):
+    import redis
+
+    def worker() -> SharedDomainDelay:
+        crawler = SimpleNamespace(spider=SimpleNamespace(name="sina-finance"))
+        return SharedDomainDelay(crawler, redis.Redis.from_url(frontier), delay=0.5)
+
+    first, second = worker(), worker()
+    started = time.monotonic()
+    waits = [w.wait("finance.sina.com.cn") for w in (first, second, first, second)]
+    elapsed = time.monotonic() - started
+    for turn, wait in enumerate(waits):
+        assert turn * 0.5 - elapsed - 0.01 <= wait <= turn * 0.5, waits
+    assert first.wait("feed.mix.sina.com.cn") == 0, "another site has its own turns"
+    time.sleep(2.1)
+    assert second.wait("finance.sina.com.cn") == 0, "a site left alone for its delay is free at once"
 
 
 @pytest.mark.parametrize(
