@@ -294,10 +294,13 @@ class LeasingScheduler(Scheduler):
         return len(encoded)
 
     def _guarded(self, action: Any, *args: Any) -> Any:
-        """Run ``action``; a lost Redis closes the crawl (``frontier_lost``) instead of ending it silently."""
+        """Run ``action``; a lost Redis closes the crawl (``frontier_lost``, logged once) instead of ending it
+        silently."""
         try:
             return action(*args)
         except redis.RedisError as error:
+            if self.stats.get_value("newsbot/frontier_lost"):
+                return None
             self.stats.inc_value("newsbot/frontier_lost")
             logger.error("frontier lost: %s; stopping the crawl", error)
             if self.heartbeat.running:
