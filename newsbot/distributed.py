@@ -3,7 +3,7 @@
 ``SharedFrontier`` is a Scrapy add-on (``ADDONS``). With ``REDIS_URL`` (setting or environment variable) it
 switches the crawl to scrapy-redis's scheduler and request dupe filter, the queue kept in Redis
 (``SCHEDULER_PERSIST``), spaces each site's requests from all workers by ``DOWNLOAD_DELAY``
-(``SharedDomainDelay``) and shares each site's concurrency among ``NEWSBOT_WORKERS`` workers. Without it the
+(``newsbot.politeness``) and shares each site's concurrency among ``NEWSBOT_WORKERS`` workers. Without it the
 crawl is unchanged.
 
 ``LeasingScheduler`` is scrapy-redis's scheduler with two additions that several processes need:
@@ -26,10 +26,13 @@ server, with ``index_lost``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import socket
 import uuid
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -41,6 +44,9 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import load_object
+from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
@@ -57,7 +63,7 @@ FRONTIER_SETTINGS = {
 }
 SERVER_WATCH = "newsbot.distributed.ServerWatch"
 SHARED_ARTICLE_REQUESTS = "newsbot.distributed.SharedArticleRequests"
-SHARED_DOMAIN_DELAY = "newsbot.middlewares.shared_delay.SharedDomainDelay"
+SHARED_DELAY_HANDLER = "newsbot.politeness.SharedDelayHandler"
 JOINED_STAT = "newsbot/frontier/joined"
 LEASE = "newsbot_lease"
 DEFAULT_WORKER_TIMEOUT = 60.0
@@ -77,10 +83,12 @@ def redis_url(settings: BaseSettings) -> str | None:
 
 
 def shared_politeness(settings: BaseSettings, workers: int) -> dict[str, float | int]:
-    """Per-worker values that keep ``workers`` workers together within one crawl's per-domain concurrency:
+    """Per-worker values that keep ``workers`` workers together within one crawl's concurrency:
+    ``CONCURRENT_REQUESTS`` (how many requests a worker takes from the queue at once, so the others get theirs),
     ``CONCURRENT_REQUESTS_PER_DOMAIN`` and AutoThrottle's target divided (at least 1). ``DOWNLOAD_DELAY`` is
-    kept: ``SharedDomainDelay`` spaces the workers' requests to a site by it in Redis."""
+    kept: ``SharedDelayHandler`` spaces all workers' requests to a site by it in Redis."""
     return {
+        "CONCURRENT_REQUESTS": max(1, settings.getint("CONCURRENT_REQUESTS") // workers),
         "CONCURRENT_REQUESTS_PER_DOMAIN": max(
             1, settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") // workers
         ),
@@ -101,7 +109,8 @@ class SharedFrontier:
         settings["EXTENSIONS"][SERVER_WATCH] = 0
         settings.set("REDIS_URL", url, priority="addon")
         settings["SPIDER_MIDDLEWARES"][SHARED_ARTICLE_REQUESTS] = 50
-        settings["DOWNLOADER_MIDDLEWARES"][SHARED_DOMAIN_DELAY] = 990
+        for scheme in ("http", "https"):
+            settings["DOWNLOAD_HANDLERS"][scheme] = SHARED_DELAY_HANDLER
         for name, value in FRONTIER_SETTINGS.items():
             settings.set(name, value, priority="addon")
         workers = settings.getint("NEWSBOT_WORKERS", 1)
@@ -143,6 +152,15 @@ def unreachable_server(settings: BaseSettings, timeout: float = 10.0) -> str | N
 def first_line(error: BaseException) -> str:
     """The first non-empty line of ``error``'s message (psycopg's run to several)."""
     return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+
+
+def run_name(spider: str, arguments: Mapping[str, Any]) -> str:
+    """The name a shared run goes by in Redis: the spider's, and a digest of its arguments when it has any, so
+    only workers crawling the same thing (same source, channels, URL, dates) join one run."""
+    if not arguments:
+        return spider
+    digest = hashlib.sha1(json.dumps(arguments, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return f"{spider}:{digest}"
 
 
 def joined_run(crawler: Crawler) -> bool:
@@ -195,7 +213,7 @@ class ServerWatch:
         self.reason = reason
         logger.error("%s: %s; stopping the crawl", reason.replace("_", " "), error)
         self.crawler.stats.inc_value(f"newsbot/{reason}")
-        self.crawler.engine.close_spider(self.crawler.spider, reason)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 
     def spider_error(self, failure: Failure, **kwargs: Any) -> None:
         self.stop(failure.value)
@@ -230,10 +248,17 @@ class LeasingScheduler(Scheduler):
         return scheduler
 
     def _key(self, what: str, worker: str | None = None) -> str:
-        return f"{self.spider.name}:{what}" + (f":{worker}" if worker else "")
+        return f"{self.run}:{what}" + (f":{worker}" if worker else "")
 
     def open(self, spider: Spider) -> None:
-        super().open(spider)
+        self.spider = spider
+        self.run = run_name(spider.name, self.crawler.settings.getdict("NEWSBOT_SPIDER_ARGUMENTS"))
+        self.queue = load_object(self.queue_cls)(
+            server=self.server, spider=spider, key=self._key("requests"), serializer=self.serializer
+        )
+        self.df = RFPDupeFilter(
+            self.server, key=self._key("dupefilter"), debug=self.crawler.settings.getbool("DUPEFILTER_DEBUG")
+        )
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.leases = 0
         self.pop_and_lease = self.server.register_script(POP_AND_LEASE)
@@ -305,7 +330,7 @@ class LeasingScheduler(Scheduler):
             logger.error("frontier lost: %s; stopping the crawl", error)
             if self.heartbeat.running:
                 self.heartbeat.stop()
-            self.crawler.engine.close_spider(self.spider, "frontier_lost")
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="frontier_lost"))
             return None
 
     def enqueue_request(self, request: Request) -> bool:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -18,16 +19,17 @@ from scrapy.settings import Settings
 
 from bench.faults import archive_problems, partial_posts, posts
 from bench.pages import read_truth, write_snapshot
-from newsbot.distributed import lost_server, shared_politeness
+from newsbot.distributed import lost_server, run_name, shared_politeness
 from newsbot.history import open_history
 from newsbot.index import ArchiveIndex, Entry, index_path
 from newsbot.index.backends import LocalClaims, claims_of, open_index
 from newsbot.index.postgres import PostgresIndex, claim_names
 from newsbot.ledger import open_ledger
-from newsbot.middlewares.shared_delay import SharedDomainDelay
+from newsbot.politeness import SiteTurns
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotServer
 from newsbot.validate import posts_under, problems
 from tests.servers import ROOT, run_newsbot
+from tests.test_feed_spider import SOURCE, article_page, rss
 
 WORKER_SETTINGS = (
     *("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"),
@@ -118,9 +120,10 @@ def test_without_index_url_the_sqlite_index_and_local_claims_are_used(tmp_path, 
 
 def test_workers_share_a_domain_s_politeness():
     settings = Settings(
-        {"CONCURRENT_REQUESTS_PER_DOMAIN": 4, "DOWNLOAD_DELAY": 0.5, "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0}
+        {"CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 4, "DOWNLOAD_DELAY": 0.5, "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0}
     )
     assert shared_politeness(settings, 3) == {
+        "CONCURRENT_REQUESTS": 5,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0 / 3,
     }
@@ -289,15 +292,15 @@ def test_with_redis_url_the_crawl_shares_the_frontier_and_its_politeness(monkeyp
     assert settings.getfloat("DOWNLOAD_DELAY") == 2.0
     assert settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") == 1.0
     assert "newsbot.distributed.ServerWatch" in settings.getdict("EXTENSIONS")
-    assert "newsbot.middlewares.shared_delay.SharedDomainDelay" in settings.getdict("DOWNLOADER_MIDDLEWARES")
+    assert settings.getdict("DOWNLOAD_HANDLERS")["https"] == "newsbot.politeness.SharedDelayHandler"
+    assert settings.getint("CONCURRENT_REQUESTS") == 8
 
 
 def test_workers_take_turns_at_a_site_download_delay_apart_on_the_redis_clock(redis_server, frontier):
     import redis
 
-    def worker() -> SharedDomainDelay:
-        crawler = SimpleNamespace(spider=SimpleNamespace(name="sina-finance"))
-        return SharedDomainDelay(crawler, redis.Redis.from_url(frontier), delay=0.5)
+    def worker() -> SiteTurns:
+        return SiteTurns(redis.Redis.from_url(frontier), delay=0.5)
 
     first, second = worker(), worker()
     started = time.monotonic()
@@ -326,3 +329,73 @@ def test_a_shared_server_that_does_not_answer_at_start_is_one_line_and_exit_1(tm
     assert line.startswith(f"newsbot: error: cannot reach {named} ") and str(port) in line
     assert "pw" not in line and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_shared_run_is_named_by_its_spider_and_arguments():
+    assert run_name("sina-finance", {}) == "sina-finance"
+    china = run_name("sina-finance", {"channels": "china", "max_pages": 3})
+    assert china == run_name("sina-finance", {"max_pages": 3, "channels": "china"})
+    assert china.startswith("sina-finance:") and china != run_name("sina-finance", {"channels": "world", "max_pages": 3})
+    assert run_name("article", {"url": "https://a.test/1"}) != run_name("article", {"url": "https://a.test/2"})
+
+
+class TimedSite(http.server.ThreadingHTTPServer):
+    """A site on 127.0.0.1 that answers from ``pages`` (path: HTML or RSS) and notes when each request came."""
+
+    def __init__(self, pages: dict[str, str]) -> None:
+        self.pages = pages
+        self.times: list[tuple[float, str]] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(handler) -> None:
+                self.times.append((time.monotonic(), handler.path))
+                body = self.pages.get(handler.path)
+                handler.send_response(200 if body else 404)
+                kind = "application/rss+xml" if handler.path.endswith(".xml") else "text/html"
+                handler.send_header("Content-Type", f"{kind}; charset=utf-8")
+                handler.end_headers()
+                handler.wfile.write((body or "").encode())
+
+            def log_message(handler, *args: object) -> None:
+                return None
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+def test_workers_sending_to_one_site_keep_its_download_delay_between_all_their_requests(
+    frontier, index_url, tmp_path
+):
+    site = TimedSite({})
+    base = f"http://127.0.0.1:{site.server_address[1]}"
+    items = [
+        f"<item><title>新闻{n}</title><link>{base}/{n}.html</link><pubDate>Fri, 10 May 2024 08:30:00 +0800</pubDate>"
+        "</item>"
+        for n in range(12)
+    ]
+    site.pages["/feed.xml"] = rss(items)
+    site.pages.update({f"/{n}.html": article_page(n, f"新闻{n}") for n in range(12)})
+    sources = tmp_path / "sources.toml"
+    sources.write_text(SOURCE.format(feed=f"{base}/feed.xml"), encoding="utf-8")
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "REDIS_URL": frontier,
+        "NEWSBOT_INDEX_URL": index_url,
+        "NEWSBOT_SOURCES_FILE": str(sources),
+    }
+    command = [
+        *(sys.executable, "-c", "from newsbot.cli import main; main()", "crawl", "local-finance"),
+        *("--archive", str(tmp_path / "out"), "-s", "DOWNLOAD_DELAY=0.4", "-s", "AUTOTHROTTLE_ENABLED=False"),
+        *("-s", "NEWSBOT_WORKERS=2", "-s", "NEWSBOT_WORKER_TIMEOUT=3", "-s", "CONCURRENT_REQUESTS=2"),
+    ]
+    try:
+        workers = [subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        logs = [worker.communicate(timeout=120)[1] for worker in workers]
+    finally:
+        site.shutdown()
+    assert [worker.returncode for worker in workers] == [0, 0], logs[0][-2000:] + logs[1][-2000:]
+    assert len(posts(tmp_path / "out")) == 12
+    assert sorted(path for _, path in site.times if path != "/robots.txt") == sorted(site.pages)
+    gaps = [later - earlier for (earlier, _), (later, _) in zip(site.times, site.times[1:], strict=False)]
+    assert min(gaps) >= 0.4 - 0.02, [round(gap, 3) for gap in gaps]
