@@ -22,10 +22,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
-from newsbot.distributed import unreachable_server
+from newsbot.distributed import shared_settings_problem, unreachable_server
 from newsbot.extensions.progress import Progress, crawler_outcome, log_summary, total_summary
 from newsbot.extensions.progress import logger as progress_logger
-from newsbot.index.backends import postgres_url
 from newsbot.outcome import DEFAULT_MAX_FAILURE_SHARE, EXIT_FAILED, Outcome
 
 ARCHIVE_SETTING = "NEWSBOT_OUTPUT_DIR"
@@ -160,18 +159,16 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
 
     def check_settings(self, opts: argparse.Namespace) -> None:
         """Refuse (``UsageError``) an archive folder posts cannot be written to, a number setting that is none and
-        an index URL that is not PostgreSQL's."""
+        a shared server's URL that is not one (``shared_settings_problem``)."""
         if problem := unwritable(self.archive_folder(opts)):
             raise UsageError(problem)
-        try:
-            postgres_url(self.settings)
-        except ValueError as error:
-            raise UsageError(str(error)) from None
         for name in ("NEWSBOT_MAX_FAILURE_SHARE", "NEWSBOT_NEAR_DUPLICATE_DISTANCE"):
             try:
                 self.settings.getfloat(name)
             except ValueError:
                 raise UsageError(f"-s {name}: {self.settings.get(name)!r} is not a number") from None
+        if problem := shared_settings_problem(self.settings):
+            raise UsageError(problem)
 
     def max_failure_share(self) -> float:
         return self.settings.getfloat("NEWSBOT_MAX_FAILURE_SHARE", DEFAULT_MAX_FAILURE_SHARE)

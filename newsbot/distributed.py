@@ -34,7 +34,7 @@ import socket
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import redis
@@ -51,7 +51,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
-from newsbot.index.backends import postgres_url
+from newsbot.index.backends import first_line, index_url, postgres_url, without_password
 
 logger = logging.getLogger(__name__)
 
@@ -120,13 +120,36 @@ class SharedFrontier:
             settings.set(name, value, priority=max(settings.getpriority(name) or 0, 15))
 
 
-def without_password(url: str) -> str:
-    """``url`` with any password left out, to name a server in a message."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}@{netloc}"))
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+POSITIVE_SETTINGS = {"NEWSBOT_WORKERS": int, "NEWSBOT_WORKER_TIMEOUT": float, "NEWSBOT_CLAIM_TIMEOUT": float}
+
+
+def shared_settings_problem(settings: BaseSettings) -> str | None:
+    """One line saying what is wrong with the settings of a shared crawl (``REDIS_URL``, ``NEWSBOT_INDEX_URL``, the
+    worker count and timeouts: whole or real numbers above 0), else ``None``."""
+    for name, kind in POSITIVE_SETTINGS.items():
+        value = settings.get(name)
+        try:
+            if value is not None and kind(value) <= 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            what = "a whole number" if kind is int else "a number of seconds"
+            return f"-s {name}: {value!r} is not {what} above 0"
+    for name, url in (("NEWSBOT_INDEX_URL", index_url(settings)), ("REDIS_URL", redis_url(settings))):
+        try:
+            port = urlsplit(url).port if url else None
+        except ValueError as error:
+            return f"{name}: {error} in {without_password(url)!r}"
+        if port == 0:
+            return f"{name}: port 0 in {without_password(url)!r}"
+    try:
+        postgres_url(settings)
+    except ValueError as error:
+        return str(error)
+    url = redis_url(settings)
+    if url and urlsplit(url).scheme not in REDIS_SCHEMES:
+        return f"REDIS_URL must be a redis://, rediss:// or unix:// URL, not {without_password(url)!r}"
+    return None
 
 
 def unreachable_server(settings: BaseSettings, timeout: float = 10.0) -> str | None:
@@ -147,11 +170,6 @@ def unreachable_server(settings: BaseSettings, timeout: float = 10.0) -> str | N
         except psycopg.Error as error:
             return f"cannot reach the index at NEWSBOT_INDEX_URL {without_password(url)}: {first_line(error)}"
     return None
-
-
-def first_line(error: BaseException) -> str:
-    """The first non-empty line of ``error``'s message (psycopg's run to several)."""
-    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
 
 
 def run_name(spider: str, arguments: Mapping[str, Any]) -> str:

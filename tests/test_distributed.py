@@ -120,7 +120,12 @@ def test_without_index_url_the_sqlite_index_and_local_claims_are_used(tmp_path, 
 
 def test_workers_share_a_domain_s_politeness():
     settings = Settings(
-        {"CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 4, "DOWNLOAD_DELAY": 0.5, "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0}
+        {
+            "CONCURRENT_REQUESTS": 16,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+            "DOWNLOAD_DELAY": 0.5,
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0,
+        }
     )
     assert shared_politeness(settings, 3) == {
         "CONCURRENT_REQUESTS": 5,
@@ -199,7 +204,9 @@ def test_three_workers_archive_the_bundled_snapshot_once_like_one_process(
 
     assert post_texts(shared) == expected
     assert [path for path in posts_under(shared) if problems(path.read_text(encoding="utf-8"))] == []
-    assert not index_path(shared).exists(), "the index, ledger, run history and listed tables live in PostgreSQL"
+    assert not index_path(shared).exists(), (
+        "the index, ledger, run history and listed tables live in PostgreSQL"
+    )
     fetched_twice = {url: n for url, n in hits.items() if n > 1 and not url.endswith("/robots.txt")}
     assert fetched_twice == {}, "each listing and article page fetched once, by one worker"
     with PostgresIndex(index_url) as index:
@@ -321,7 +328,10 @@ def test_a_shared_server_that_does_not_answer_at_start_is_one_line_and_exit_1(tm
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    url = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "NEWSBOT_INDEX_URL": f"postgresql://u:pw@127.0.0.1:{port}/db"}
+    url = {
+        "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "NEWSBOT_INDEX_URL": f"postgresql://u:pw@127.0.0.1:{port}/db",
+    }
     env = {"REDIS_URL": "", "NEWSBOT_INDEX_URL": "", variable: url[variable]}
     result = run_newsbot("crawl", "sina-finance", "--snapshot", "--archive", str(tmp_path / "out"), env=env)
     assert result.returncode == 1
@@ -335,8 +345,12 @@ def test_a_shared_run_is_named_by_its_spider_and_arguments():
     assert run_name("sina-finance", {}) == "sina-finance"
     china = run_name("sina-finance", {"channels": "china", "max_pages": 3})
     assert china == run_name("sina-finance", {"max_pages": 3, "channels": "china"})
-    assert china.startswith("sina-finance:") and china != run_name("sina-finance", {"channels": "world", "max_pages": 3})
-    assert run_name("article", {"url": "https://a.test/1"}) != run_name("article", {"url": "https://a.test/2"})
+    assert china.startswith("sina-finance:") and china != run_name(
+        "sina-finance", {"channels": "world", "max_pages": 3}
+    )
+    assert run_name("article", {"url": "https://a.test/1"}) != run_name(
+        "article", {"url": "https://a.test/2"}
+    )
 
 
 class TimedSite(http.server.ThreadingHTTPServer):
@@ -390,7 +404,9 @@ def test_workers_sending_to_one_site_keep_its_download_delay_between_all_their_r
         *("-s", "NEWSBOT_WORKERS=2", "-s", "NEWSBOT_WORKER_TIMEOUT=3", "-s", "CONCURRENT_REQUESTS=2"),
     ]
     try:
-        workers = [subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        workers = [
+            subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)
+        ]
         logs = [worker.communicate(timeout=120)[1] for worker in workers]
     finally:
         site.shutdown()
@@ -399,3 +415,65 @@ def test_workers_sending_to_one_site_keep_its_download_delay_between_all_their_r
     assert sorted(path for _, path in site.times if path != "/robots.txt") == sorted(site.pages)
     gaps = [later - earlier for (earlier, _), (later, _) in zip(site.times, site.times[1:], strict=False)]
     assert min(gaps) >= 0.4 - 0.02, [round(gap, 3) for gap in gaps]
+
+
+def test_crawls_of_other_channels_sharing_one_redis_each_archive_their_own(frontier, index_url, tmp_path):
+    alone = {}
+    for channel in ("china", "world"):
+        out = tmp_path / f"alone-{channel}"
+        done = run_newsbot(
+            "crawl", "sina-finance", "--snapshot", "--channels", channel, "--archive", str(out),
+            env={"REDIS_URL": "", "NEWSBOT_INDEX_URL": ""},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        alone.update(post_texts(out))
+    shared = tmp_path / "shared"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REDIS_URL": frontier, "NEWSBOT_INDEX_URL": index_url}
+    with SnapshotServer(BUNDLED_SNAPSHOT) as server:
+        workers = [
+            subprocess.Popen(
+                [
+                    *(sys.executable, "-c", "from newsbot.cli import main; main()", "crawl", "sina-finance"),
+                    *("--channels", channel, "--archive", str(shared), *WORKER_SETTINGS),
+                    *("-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}"),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for channel in ("china", "world")
+        ]
+        logs = [worker.communicate(timeout=300)[1] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], logs[0][-2000:] + logs[1][-2000:]
+    assert all("starting a new run" in log for log in logs), "neither joined the other's run"
+    assert post_texts(shared) == alone
+
+
+def test_validate_says_when_the_postgresql_index_does_not_answer_and_counts_no_post_missing(tmp_path):
+    alone = tmp_path / "alone"
+    done = run_newsbot(
+        "crawl",
+        "sina-finance",
+        "--snapshot",
+        "--archive",
+        str(alone),
+        env={"REDIS_URL": "", "NEWSBOT_INDEX_URL": ""},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    validated = run_newsbot(
+        "validate", str(alone), env={"NEWSBOT_INDEX_URL": f"postgresql://u:pw@127.0.0.1:{port}/db"}
+    )
+    assert validated.returncode == 1
+    first, counts = validated.stdout.strip().splitlines()
+    assert first.startswith(
+        f"the index at NEWSBOT_INDEX_URL postgresql://u@127.0.0.1:{port}/db: cannot be read ("
+    )
+    assert (
+        counts.endswith("passed, 0 failed; which posts the index names is unknown")
+        and "missing" not in counts
+    )

@@ -37,10 +37,10 @@ def test_status_of_an_empty_folder(tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["report.html"]
 
 
-def test_status_of_a_missing_folder_is_one_error_line(tmp_path):
+def test_status_of_a_missing_folder_is_one_usage_line(tmp_path):
     done = run_newsbot("status", str(tmp_path / "nowhere"))
-    assert done.returncode == 1
-    assert done.stderr.strip() == f"newsbot: error: no such folder: {tmp_path / 'nowhere'}"
+    assert done.returncode == 2, "the same mistake as in validate, retry and reindex"
+    assert done.stderr.strip() == f"newsbot status: error: no such folder: {tmp_path / 'nowhere'} (see: newsbot status -h)"
 
 
 def test_status_of_the_snapshot_archive(snapshot_archive):

@@ -14,7 +14,7 @@ from scrapy.exceptions import UsageError
 
 from newsbot.command import NewsbotCommand
 from newsbot.index import Entry
-from newsbot.index.backends import index_url
+from newsbot.index.backends import first_line, index_url
 from newsbot.index.postgres import PostgresIndex
 from newsbot.index.rebuild import Rebuilt, reads, rebuild, recover
 
@@ -48,7 +48,7 @@ class Command(NewsbotCommand):
             raise UsageError("--workers must be at least 1")
         root = Path(args[0])
         if not root.is_dir():
-            return self.fail(f"no such folder: {root}")
+            raise UsageError(f"no such folder: {root}")
         try:
             if url := index_url(self.settings):
                 result = rebuild_postgres(root, url, workers)
@@ -56,7 +56,7 @@ class Command(NewsbotCommand):
                 recover(root)
                 result = rebuild(root, workers=workers)
         except (OSError, sqlite3.Error, psycopg.Error) as error:
-            return self.fail(f"could not rebuild the index of {root}: {error}")
+            return self.fail(f"could not rebuild the index of {root}: {first_line(error)}")
         for line in result.skipped:
             print(f"skipped {line}")
         posts = result.count + len(result.skipped)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 
 from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
 
 from newsbot.command import NewsbotCommand
-from newsbot.index.backends import INDEX_ERRORS
+from newsbot.index.backends import INDEX_ERRORS, first_line, index_name
 from newsbot.ledger import open_ledger, utc_now
+from newsbot.sources.config import SourcesError, load_sources
 
 
 class Command(NewsbotCommand):
@@ -33,6 +35,13 @@ class Command(NewsbotCommand):
         self.folder = self.archive_folder(opts, args)
         if not self.folder.is_dir():
             raise UsageError(f"no such folder: {self.folder}")
+        if opts.source is not None:
+            try:
+                known = [*load_sources(self.settings), *get_spider_loader(self.settings).list()]
+            except SourcesError as error:
+                raise UsageError(str(error)) from None
+            if opts.source not in known:
+                raise UsageError(f"no source {opts.source!r}; configured: {', '.join(sorted(set(known)))}")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         try:
@@ -43,7 +52,7 @@ class Command(NewsbotCommand):
                 with open_ledger(self.folder, self.settings) as ledger:
                     entries = ledger.retry_given_up(utc_now(), opts.source)
         except (*INDEX_ERRORS, ValueError) as error:
-            return self.fail(f"cannot update the ledger of {self.folder}: {error}")
+            return self.fail(f"cannot update the ledger in {index_name(self.folder, self.settings)}: {first_line(error)}")
         for entry in entries:
             print(f"{entry.source}: {entry.url} (gave up after {entry.attempts} attempts: {entry.last_error})")
         which = f" of {opts.source}" if opts.source else ""

@@ -10,7 +10,7 @@ from pathlib import Path
 from scrapy.exceptions import UsageError
 
 from newsbot.command import NewsbotCommand
-from newsbot.index.backends import INDEX_ERRORS
+from newsbot.index.backends import INDEX_ERRORS, first_line, index_name
 from newsbot.status import source_statuses, status_html, status_json, status_table
 
 
@@ -41,13 +41,13 @@ class Command(NewsbotCommand):
             raise UsageError("--days takes a whole number of days, at least 1")
         folder = Path(args[0] if args else self.settings.get("NEWSBOT_OUTPUT_DIR", "output"))
         if not folder.is_dir():
-            return self.fail(f"no such folder: {folder}")
+            raise UsageError(f"no such folder: {folder}")
         now = datetime.now(UTC)
         try:
             rows = source_statuses(folder, now, self.settings)
             report = status_html(folder, rows, now, opts.days, self.settings) if opts.html else None
         except (*INDEX_ERRORS, ValueError) as error:
-            return self.fail(f"cannot read the index of {folder}: {error}")
+            return self.fail(f"cannot read {index_name(folder, self.settings)}: {first_line(error)}")
         if report is not None:
             try:
                 Path(opts.html).write_text(report, encoding="utf-8")

@@ -9,8 +9,7 @@ from pathlib import Path
 from scrapy.exceptions import UsageError
 
 from newsbot.command import NewsbotCommand
-from newsbot.index import index_path
-from newsbot.index.backends import INDEX_ERRORS
+from newsbot.index.backends import INDEX_ERRORS, first_line, index_name, index_url
 from newsbot.ledger import missing_posts
 from newsbot.validate import validate_tree
 
@@ -49,18 +48,24 @@ class Command(NewsbotCommand):
         if not good + bad:
             return self.fail(f"no posts under {folder}")
         missing = self.report_missing(folder)
-        print(f"{good} passed, {bad} failed" + (f", {missing} missing" if missing else ""))
-        if bad or missing:
+        counts = f"{good} passed, {bad} failed"
+        if missing is None:
+            print(f"{counts}; which posts the index names is unknown")
+        else:
+            print(counts + (f", {missing} missing" if missing else ""))
+        if bad or missing is None or missing:
             self.exitcode = 1
         return None
 
-    def report_missing(self, folder: Path) -> int:
-        """Print one line per index entry of ``folder`` whose post file is gone; return their count."""
+    def report_missing(self, folder: Path) -> int | None:
+        """Print one line per index entry of ``folder`` whose post file is gone; return their count, ``None`` when
+        the index cannot be read (said in one line)."""
         try:
             missing = missing_posts(folder, settings=self.settings)
         except INDEX_ERRORS as error:
-            print(f"{index_path(folder)}: the index cannot be read ({error}); newsbot reindex rebuilds it")
-            return 1
+            hint = "" if index_url(self.settings) else "; newsbot reindex rebuilds it"
+            print(f"{index_name(folder, self.settings)}: cannot be read ({first_line(error)}){hint}")
+            return None
         for entry in missing:
             print(f"{folder / entry.path}: missing, the index names it for {entry.url or entry.key}")
         return len(missing)

@@ -11,11 +11,13 @@ import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 from newsbot.index.archive import ArchiveIndex
 from newsbot.index.base import Index
+from newsbot.index.database import index_path
 from newsbot.index.pgtable import PostgresTable
 from newsbot.index.postgres import DEFAULT_CLAIM_SECONDS, PostgresIndex
 from newsbot.index.table import IndexTable, read_rows
@@ -54,11 +56,34 @@ def index_url(settings: Mapping[str, Any] | None = None) -> str | None:
     return url or None
 
 
+def without_password(url: str) -> str:
+    """``url`` with any password left out, to name a server in a message (an unparsable URL as given)."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}@{netloc}"))
+
+
+def first_line(error: BaseException) -> str:
+    """The first non-empty line of ``error``'s message (psycopg's run to several)."""
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+
+
+def index_name(output_dir: Path | str, settings: Mapping[str, Any] | None = None) -> str:
+    """The index of ``output_dir`` as a message names it: its SQLite file, or the PostgreSQL URL (no password)."""
+    url = index_url(settings)
+    return f"the index at {INDEX_URL_SETTING} {without_password(url)}" if url else str(index_path(output_dir))
+
+
 def postgres_url(settings: Mapping[str, Any] | None = None) -> str | None:
     """``NEWSBOT_INDEX_URL`` when set (``None`` otherwise); ``ValueError`` when it is not a PostgreSQL URL."""
     url = index_url(settings)
     if url is not None and not url.startswith(("postgresql://", "postgres://")):
-        raise ValueError(f"{INDEX_URL_SETTING} must be a postgresql:// URL, not {url!r}")
+        raise ValueError(f"{INDEX_URL_SETTING} must be a postgresql:// URL, not {without_password(url)!r}")
     return url
 
 
