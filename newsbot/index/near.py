@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from newsbot.fingerprint import hamming
-from newsbot.index.base import to_signed, to_unsigned
+from newsbot.index.base import to_signed
 
 BLOCK_WIDTHS = (5,) * 12 + (4,)
 BLOCK_STARTS = tuple(itertools.accumulate(BLOCK_WIDTHS, initial=0))[:-1]
@@ -53,6 +53,7 @@ def _layout() -> list[tuple[int, ...]]:
 
 _LAYOUT = _layout()
 _MASKS = tuple((1 << width) - 1 for width in BLOCK_WIDTHS)
+_BITS_MASK = (1 << sum(BLOCK_WIDTHS)) - 1
 
 
 def blocks(simhash: int) -> list[int]:
@@ -109,24 +110,31 @@ def add_many(db: sqlite3.Connection, pairs: Iterable[tuple[int, int]]) -> None:
     db.executemany("INSERT OR REPLACE INTO near VALUES (?, ?, ?)", batch)
 
 
-def fill(db: sqlite3.Connection) -> None:
-    """Write the rows of every stored entry into an empty ``near`` table, table by table in code order, so the
-    B-tree is only appended to (pages written once and full)."""
-    pairs = [(entry_id, to_unsigned(simhash)) for entry_id, simhash in db.execute("SELECT id, simhash FROM entries")]
+def code_sql(column: str) -> list[str]:
+    """Per table, the SQL expression (SQLite and PostgreSQL) of its code from the signed 64-bit SimHash
+    ``column``: ``table_codes`` in SQL (both shift right arithmetically; each block is masked after the shift)."""
+    expressions = []
     for table, *placed in _LAYOUT:
         parts = [
-            (BLOCK_STARTS[block], _MASKS[block], shift) for block, shift in zip(placed[::2], placed[1::2], strict=True)
+            f"((({column} >> {BLOCK_STARTS[block]}) & {_MASKS[block]}) << {shift})"
+            for block, shift in zip(placed[::2], placed[1::2], strict=True)
         ]
-        (sa, ma, ha), (sb, mb, hb), (sc, mc, hc), (sd, md, hd) = parts
-        rows = sorted(
-            (
-                table | (h >> sa & ma) << ha | (h >> sb & mb) << hb | (h >> sc & mc) << hc | (h >> sd & md) << hd,
-                entry_id,
-                to_signed(h),
+        expressions.append(" | ".join([str(table), *parts]))
+    return expressions
+
+
+def fill(db: sqlite3.Connection) -> None:
+    """Write the rows of every stored entry into an empty ``near`` table, table by table in code order, so the
+    B-tree is only appended to (pages written once and full). SQLite computes and sorts the codes, reading the
+    ids and SimHashes from a temporary copy (a tenth of ``entries``' pages)."""
+    db.execute("CREATE TEMPORARY TABLE near_source AS SELECT id, simhash FROM entries")
+    try:
+        for code in code_sql("simhash"):
+            db.execute(
+                f"INSERT INTO near SELECT {code} AS code, id, simhash FROM near_source ORDER BY code, id"
             )
-            for entry_id, h in pairs
-        )
-        db.executemany("INSERT INTO near VALUES (?, ?, ?)", rows)
+    finally:
+        db.execute("DROP TABLE IF EXISTS temp.near_source")
 
 
 def remove(db: sqlite3.Connection, entry_id: int, simhash: int) -> None:
@@ -153,7 +161,7 @@ def ids_near(db: sqlite3.Connection, simhash: int, distance: int) -> dict[int, i
             f"SELECT id, simhash FROM near WHERE code IN ({', '.join('?' * len(chunk))})", chunk
         )
         for entry_id, stored in candidates:
-            if (gap := hamming(simhash, stored)) <= distance:
+            if (gap := ((simhash ^ stored) & _BITS_MASK).bit_count()) <= distance:
                 found[entry_id] = gap
     return found
 
@@ -165,4 +173,3 @@ def covers(tables: Iterable[tuple[int, ...]], distance: int = COVERED_DISTANCE) 
         any(table.isdisjoint(chosen) for table in sets)
         for chosen in itertools.combinations(range(len(BLOCK_WIDTHS)), distance)
     )
-
