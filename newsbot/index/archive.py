@@ -34,8 +34,11 @@ class ArchiveIndex(IndexTable):
 
     def find_near(self, simhash: int, distance: int) -> list[Entry]:
         """Stored entries within ``distance`` bits of ``simhash``, nearest first."""
-        found = near.ids_near(self._db(), simhash, distance)
-        entries = keys.by_ids(self._db(), list(found))
+        db = self._db()
+        found = near.ids_near(db, simhash, distance)
+        if not found:
+            return []
+        entries = keys.by_ids(db, list(found))
         return [entry for _, _, entry in sorted((found[i], entry.key, entry) for i, entry in entries.items())]
 
     def _insert(self, db: sqlite3.Connection, entry: Entry) -> tuple[int, int] | None:
