@@ -1,11 +1,21 @@
 """Near-duplicate search: permuted tables, each matched exactly on a prefix of about 20 bits.
 
-Manku, Jain and Das Sarma, "Detecting near-duplicates for web crawling" (WWW 2007): cut the 64-bit SimHash
-into blocks; two hashes within ``d`` bits differ in at most ``d`` blocks, so some set of untouched blocks
+Manku, Jain and Das Sarma, "Detecting near-duplicates for web crawling" (WWW 2007, section 3): cut the 64-bit
+SimHash into blocks; two hashes within ``d`` bits differ in at most ``d`` blocks, so some set of untouched blocks
 matches exactly. Here 13 blocks (twelve of 5 bits, one of 4) and ``TABLES``, 47 sets of 4 blocks (19 or 20
 bits) found by greedy set cover so that any 6 blocks leave one set untouched: a query within 6 bits is one
-seek per table, each naming about N / 2**20 stored hashes (under one at a million entries), so its cost
-hardly grows with the archive. A wider distance ``d`` also probes every value within ``d - 6`` bits of each
+seek per table, all in one ``code IN (...)`` statement, each naming its true matches and about N / 2**20 other
+stored hashes (57 in all at a million entries, 570 at ten million), which ``ids_near`` drops by Hamming distance.
+
+Where a query's time goes (profiled with ``bench/dedupe.py``'s archives, 2026-11-30): nearly all of it is the
+47 B-tree seeks, bound by memory latency (about 1 µs a seek at 10,000 entries, whose tables fit in the CPU's
+caches; 2.7 µs at a million); then about 0.4 µs per returned row, 10 µs for the codes and 10 µs for the
+``entries`` lookup of what was found. A process's first queries also map the index's pages (SQLite's
+``mmap_size``): about 9 page faults a query at a million entries until the tables are mapped. Manku's prefix
+that grows with log2 N trades seeks for rows: greedy covers give 33 tables of 17.5 bits (11 blocks, sets of 3),
+62 of 21.3 bits (12 blocks) or 85 of 22.9 bits (14 blocks), and by these costs 47 tables of about 20 bits is
+the cheapest up to about ten million entries, where 62 tables would save about a fifth of a query for a third
+more rows; so the width is fixed. A wider distance ``d`` also probes every value within ``d - 6`` bits of each
 prefix, and past ``FULL_SCAN_PROBES`` probes the query reads every stored SimHash instead.
 """
 
