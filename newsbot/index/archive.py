@@ -71,8 +71,9 @@ class ArchiveIndex(IndexTable):
 
     def load(self, entries: Iterable[Entry], batch: int = 100_000) -> int:
         """Store or replace many entries, as ``record_many`` does, then write every stored entry's near rows anew
-        table by table in code order (``near.fill``), all in one transaction; returns the count of entries given.
-        Its cost grows with the whole archive: for building a large archive, not for a crawl's batches."""
+        table by table in code order (``near.fill``), all in one transaction, reading ``batch`` entries at a time;
+        returns the count of entries given. Its cost grows with the whole archive: for building a large archive,
+        not for a crawl's batches."""
         count = 0
         pending = iter(entries)
         with self._write() as db:
