@@ -92,6 +92,17 @@ def test_replacing_all_entries_keeps_known_urls_and_drops_aliases_of_gone_keys(i
         assert index.find_near(3, 0) == [entry("a", 3, url="https://a")]
 
 
+
+def test_replacing_all_entries_writes_the_near_rows_the_sqlite_index_writes(index_url, tmp_path):
+    stored = [entry(f"k{number}", (number * 0x9E3779B97F4A7C15) % 2**64) for number in range(1, 60)]
+    with PostgresIndex(index_url) as index, ArchiveIndex(tmp_path) as sqlite:
+        sqlite.record_many(stored)
+        assert index.replace_all(stored) == len(stored)
+        rows = "SELECT code, id, simhash FROM near ORDER BY code, id"
+        assert index.connection.execute(rows).fetchall() == sqlite.connection.execute(rows).fetchall()
+        moved = stored[41].simhash ^ (1 << 63 | 1 << 30 | 1 << 2)
+        assert index.find_near(moved, 6) == sqlite.find_near(moved, 6) == [stored[41]]
+
 def test_a_claim_excludes_other_owners_for_the_same_or_a_near_article_until_released_or_expired(index_url):
     with (
         PostgresIndex(index_url, owner="one") as one,

@@ -227,3 +227,23 @@ def test_fill_writes_the_same_rows_as_adding_one_by_one(tmp_path):
         rows = "SELECT code, id, simhash FROM near ORDER BY code, id"
         assert added.connection.execute(rows).fetchall() == filled.connection.execute(rows).fetchall()
         assert len(filled.connection.execute(rows).fetchall()) == 300 * len(near.TABLES)
+
+
+def test_load_stores_what_record_many_stores_and_writes_the_near_rows_in_code_order(tmp_path):
+    first = [entry(number) for number in range(200)]
+    later = [replace(entry(number), simhash=entry(number + 1000).simhash) for number in range(150, 250)]
+    with ArchiveIndex(tmp_path / "a") as recorded, ArchiveIndex(tmp_path / "b") as loaded:
+        for index in (recorded, loaded):
+            index.alias("sina:doc00000240", "sina:doc00000001")
+        recorded.record_many(first)
+        recorded.record_many(later)
+        assert loaded.load(first) == 200
+        assert loaded.load(iter(later), batch=7) == 100
+        assert list(loaded.entries()) == list(recorded.entries())
+        assert loaded.alias_count() == recorded.alias_count() == 0
+        rows = "SELECT code, id, simhash FROM near ORDER BY code, id"
+        assert loaded.connection.execute(rows).fetchall() == recorded.connection.execute(rows).fetchall()
+        assert len(loaded.connection.execute(rows).fetchall()) == 250 * len(near.TABLES)
+        moved = loaded.get("sina:doc00000160")
+        assert loaded.find_near(flip(moved.simhash, 1, 20, 40, 63), 6) == [moved]
+        assert loaded.find_near(entry(160).simhash, 0) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator
 
@@ -33,8 +34,11 @@ class ArchiveIndex(IndexTable):
 
     def find_near(self, simhash: int, distance: int) -> list[Entry]:
         """Stored entries within ``distance`` bits of ``simhash``, nearest first."""
-        found = near.ids_near(self._db(), simhash, distance)
-        entries = keys.by_ids(self._db(), list(found))
+        db = self._db()
+        found = near.ids_near(db, simhash, distance)
+        if not found:
+            return []
+        entries = keys.by_ids(db, list(found))
         return [entry for _, _, entry in sorted((found[i], entry.key, entry) for i, entry in entries.items())]
 
     def _insert(self, db: sqlite3.Connection, entry: Entry) -> tuple[int, int] | None:
@@ -63,6 +67,20 @@ class ArchiveIndex(IndexTable):
                     added[pair[0]] = pair[1]
                 count += 1
             near.add_many(db, added.items())
+        return count
+
+    def load(self, entries: Iterable[Entry], batch: int = 100_000) -> int:
+        """Store or replace many entries, as ``record_many`` does, then write every stored entry's near rows anew
+        table by table in code order (``near.fill``), all in one transaction, reading ``batch`` entries at a time;
+        returns the count of entries given. Its cost grows with the whole archive: for building a large archive,
+        not for a crawl's batches."""
+        count = 0
+        pending = iter(entries)
+        with self._write() as db:
+            while chunk := list(itertools.islice(pending, batch)):
+                count += keys.upsert_many(db, chunk)
+            db.execute("DELETE FROM near")
+            near.fill(db)
         return count
 
     def alias(self, key: str, other_key: str) -> None:

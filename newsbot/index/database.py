@@ -1,8 +1,9 @@
 """The index's SQLite file: where it lives, its connection (WAL, busy timeout) and its write transactions.
 
-One file in WAL mode at ``<output>/.newsbot/index.sqlite3``. Every write is one short ``BEGIN IMMEDIATE``
-transaction, so a crawl killed at any moment leaves the last committed state and two crawls sharing a folder
-wait for each other (``busy_timeout``) instead of failing.
+One file in WAL mode at ``<output>/.newsbot/index.sqlite3``, read through ``mmap`` (up to ``MMAP_BYTES``); a
+checkpoint cuts the WAL file back to ``WAL_KEPT_BYTES`` (after a bulk ``load`` it holds the whole archive's pages).
+Every write is one short ``BEGIN IMMEDIATE`` transaction, so a crawl killed at any moment leaves the last
+committed state and two crawls sharing a folder wait for each other (``busy_timeout``) instead of failing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ INDEX_FILE = "index.sqlite3"
 BUSY_TIMEOUT = 60.0
 CACHE_KIB = 32768
 MMAP_BYTES = 1 << 34
+WAL_KEPT_BYTES = 1 << 26
 
 
 def index_path(output_dir: Path | str) -> Path:
@@ -31,6 +33,7 @@ def connect(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+    connection.execute(f"PRAGMA journal_size_limit={WAL_KEPT_BYTES}")
     return connection
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
 from newsbot.index.base import Entry, to_signed, to_unsigned
 
@@ -64,17 +65,32 @@ def stored(db: sqlite3.Connection, key: str) -> tuple[int, int] | None:
     return (row[0], to_unsigned(row[1])) if row else None
 
 
+_UPSERT = (
+    f"INSERT INTO entries ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+    " path = excluded.path, url = coalesce(nullif(excluded.url, ''), url), body_hash = excluded.body_hash,"
+    " simhash = excluded.simhash, published = excluded.published"
+)
+
+
+def _values(entry: Entry) -> tuple[str, str, str, str, int, str]:
+    return entry.key, entry.path, entry.url, entry.body_hash, to_signed(entry.simhash), entry.published
+
+
 def upsert(db: sqlite3.Connection, entry: Entry) -> int:
     """Store or replace ``entry`` and return its row id; an empty URL keeps the stored one; ``entry.key``
     stops being an alias."""
-    (entry_id,) = db.execute(
-        f"INSERT INTO entries ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
-        " path = excluded.path, url = coalesce(nullif(excluded.url, ''), url), body_hash = excluded.body_hash,"
-        " simhash = excluded.simhash, published = excluded.published RETURNING id",
-        (entry.key, entry.path, entry.url, entry.body_hash, to_signed(entry.simhash), entry.published),
-    ).fetchone()
+    (entry_id,) = db.execute(f"{_UPSERT} RETURNING id", _values(entry)).fetchone()
     db.execute("DELETE FROM aliases WHERE alias = ?", (entry.key,))
     return entry_id
+
+
+def upsert_many(db: sqlite3.Connection, entries: Iterable[Entry]) -> int:
+    """``upsert`` for many entries, without their row ids (near rows are then written by ``near.fill``);
+    returns their count."""
+    values = [_values(entry) for entry in entries]
+    db.executemany(_UPSERT, values)
+    db.executemany("DELETE FROM aliases WHERE alias = ?", [(key,) for key, *_ in values])
+    return len(values)
 
 
 def add_alias(db: sqlite3.Connection, key: str, other_key: str) -> None:

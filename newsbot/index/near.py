@@ -1,11 +1,21 @@
 """Near-duplicate search: permuted tables, each matched exactly on a prefix of about 20 bits.
 
-Manku, Jain and Das Sarma, "Detecting near-duplicates for web crawling" (WWW 2007): cut the 64-bit SimHash
-into blocks; two hashes within ``d`` bits differ in at most ``d`` blocks, so some set of untouched blocks
+Manku, Jain and Das Sarma, "Detecting near-duplicates for web crawling" (WWW 2007, section 3): cut the 64-bit
+SimHash into blocks; two hashes within ``d`` bits differ in at most ``d`` blocks, so some set of untouched blocks
 matches exactly. Here 13 blocks (twelve of 5 bits, one of 4) and ``TABLES``, 47 sets of 4 blocks (19 or 20
 bits) found by greedy set cover so that any 6 blocks leave one set untouched: a query within 6 bits is one
-seek per table, each naming about N / 2**20 stored hashes (under one at a million entries), so its cost
-hardly grows with the archive. A wider distance ``d`` also probes every value within ``d - 6`` bits of each
+seek per table, all in one ``code IN (...)`` statement, each naming its true matches and about N / 2**20 other
+stored hashes (57 in all at a million entries, 570 at ten million), which ``ids_near`` drops by Hamming distance.
+
+Where a query's time goes (profiled with ``bench/dedupe.py``'s archives, 2026-11-30): nearly all of it is the
+47 B-tree seeks, bound by memory latency (about 1 µs a seek at 10,000 entries, whose tables fit in the CPU's
+caches; 2.7 µs at a million); then about 0.4 µs per returned row, 10 µs for the codes and 10 µs for the
+``entries`` lookup of what was found. A process's first queries also map the index's pages (SQLite's
+``mmap_size``): about 9 page faults a query at a million entries until the tables are mapped. Manku's prefix
+that grows with log2 N trades seeks for rows: greedy covers give 33 tables of 17.5 bits (11 blocks, sets of 3),
+62 of 21.3 bits (12 blocks) or 85 of 22.9 bits (14 blocks), and by these costs 47 tables of about 20 bits is
+the cheapest up to about ten million entries, where 62 tables would save about a fifth of a query for a third
+more rows; so the width is fixed. A wider distance ``d`` also probes every value within ``d - 6`` bits of each
 prefix, and past ``FULL_SCAN_PROBES`` probes the query reads every stored SimHash instead.
 """
 
@@ -18,7 +28,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from newsbot.fingerprint import hamming
-from newsbot.index.base import to_signed, to_unsigned
+from newsbot.index.base import to_signed
 
 BLOCK_WIDTHS = (5,) * 12 + (4,)
 BLOCK_STARTS = tuple(itertools.accumulate(BLOCK_WIDTHS, initial=0))[:-1]
@@ -53,6 +63,7 @@ def _layout() -> list[tuple[int, ...]]:
 
 _LAYOUT = _layout()
 _MASKS = tuple((1 << width) - 1 for width in BLOCK_WIDTHS)
+_BITS_MASK = (1 << sum(BLOCK_WIDTHS)) - 1
 
 
 def blocks(simhash: int) -> list[int]:
@@ -109,24 +120,31 @@ def add_many(db: sqlite3.Connection, pairs: Iterable[tuple[int, int]]) -> None:
     db.executemany("INSERT OR REPLACE INTO near VALUES (?, ?, ?)", batch)
 
 
-def fill(db: sqlite3.Connection) -> None:
-    """Write the rows of every stored entry into an empty ``near`` table, table by table in code order, so the
-    B-tree is only appended to (pages written once and full)."""
-    pairs = [(entry_id, to_unsigned(simhash)) for entry_id, simhash in db.execute("SELECT id, simhash FROM entries")]
+def code_sql(column: str) -> list[str]:
+    """Per table, the SQL expression (SQLite and PostgreSQL) of its code from the signed 64-bit SimHash
+    ``column``: ``table_codes`` in SQL (both shift right arithmetically; each block is masked after the shift)."""
+    expressions = []
     for table, *placed in _LAYOUT:
         parts = [
-            (BLOCK_STARTS[block], _MASKS[block], shift) for block, shift in zip(placed[::2], placed[1::2], strict=True)
+            f"((({column} >> {BLOCK_STARTS[block]}) & {_MASKS[block]}) << {shift})"
+            for block, shift in zip(placed[::2], placed[1::2], strict=True)
         ]
-        (sa, ma, ha), (sb, mb, hb), (sc, mc, hc), (sd, md, hd) = parts
-        rows = sorted(
-            (
-                table | (h >> sa & ma) << ha | (h >> sb & mb) << hb | (h >> sc & mc) << hc | (h >> sd & md) << hd,
-                entry_id,
-                to_signed(h),
+        expressions.append(" | ".join([str(table), *parts]))
+    return expressions
+
+
+def fill(db: sqlite3.Connection) -> None:
+    """Write the rows of every stored entry into an empty ``near`` table, table by table in code order, so the
+    B-tree is only appended to (pages written once and full). SQLite computes and sorts the codes, reading the
+    ids and SimHashes from a temporary copy (a tenth of ``entries``' pages)."""
+    db.execute("CREATE TEMPORARY TABLE near_source AS SELECT id, simhash FROM entries")
+    try:
+        for code in code_sql("simhash"):
+            db.execute(
+                f"INSERT INTO near SELECT {code} AS code, id, simhash FROM near_source ORDER BY code, id"
             )
-            for entry_id, h in pairs
-        )
-        db.executemany("INSERT INTO near VALUES (?, ?, ?)", rows)
+    finally:
+        db.execute("DROP TABLE IF EXISTS temp.near_source")
 
 
 def remove(db: sqlite3.Connection, entry_id: int, simhash: int) -> None:
@@ -153,7 +171,7 @@ def ids_near(db: sqlite3.Connection, simhash: int, distance: int) -> dict[int, i
             f"SELECT id, simhash FROM near WHERE code IN ({', '.join('?' * len(chunk))})", chunk
         )
         for entry_id, stored in candidates:
-            if (gap := hamming(simhash, stored)) <= distance:
+            if (gap := ((simhash ^ stored) & _BITS_MASK).bit_count()) <= distance:
                 found[entry_id] = gap
     return found
 
@@ -165,4 +183,3 @@ def covers(tables: Iterable[tuple[int, ...]], distance: int = COVERED_DISTANCE) 
         any(table.isdisjoint(chosen) for table in sets)
         for chosen in itertools.combinations(range(len(BLOCK_WIDTHS)), distance)
     )
-

@@ -197,11 +197,8 @@ class PostgresIndex(Connected):
             db.execute(
                 "DELETE FROM aliases WHERE key NOT IN (SELECT key FROM entries) OR alias IN (SELECT key FROM entries)"
             )
-            pairs = [
-                (entry_id, to_unsigned(value))
-                for entry_id, value in db.execute("SELECT id, simhash FROM entries")
-            ]
-            self._add_near(db, pairs)
+            for code in near.code_sql("simhash"):
+                db.execute(f"INSERT INTO near SELECT {code}, id, simhash FROM entries")
         return count
 
     def alias(self, key: str, other_key: str) -> None:

@@ -31,7 +31,6 @@ from newsbot.index.posts import entry_of_post, post_paths, read_post
 logger = logging.getLogger(__name__)
 
 LOCK_FILE = "index.lock"
-SQLITE_MAGIC = b"SQLite format 3\x00"
 OWN_TABLES = frozenset({"entries", "aliases", "near", "bands"})
 FRESH = ".rebuild-"
 REPLACED = ".replaced-"
@@ -150,12 +149,8 @@ class Rebuilt:
     workers: int = 1
 
 
-def _write_entries(db: sqlite3.Connection, entries: list[Entry], with_near: bool = True) -> None:
-    added = {}
-    for entry in entries:
-        added[keys.upsert(db, entry)] = entry.simhash
-    if with_near:
-        near.add_many(db, added.items())
+def _write_entries(db: sqlite3.Connection, entries: list[Entry]) -> None:
+    near.add_many(db, {keys.upsert(db, entry): entry.simhash for entry in entries}.items())
 
 
 def _copy_table(db: sqlite3.Connection, name: str) -> None:
@@ -275,10 +270,10 @@ def rebuild(
                     progress(read)
                 if len(batch) >= _WRITE_BATCH:
                     with transaction(db):
-                        _write_entries(db, batch, with_near=False)
+                        keys.upsert_many(db, batch)
                     batch = []
             with transaction(db):
-                _write_entries(db, batch, with_near=False)
+                keys.upsert_many(db, batch)
                 near.fill(db)
             result.count = db.execute("SELECT count(*) FROM entries").fetchone()[0]
         finally:
