@@ -91,8 +91,8 @@ class Archive:
         if copy:
             item["key"] = article_key(url)
         try:
-            for pipeline in self.pipelines:
-                item = pipeline.process_item(item)
+            dedupe, store = self.pipelines
+            item = store.store(dedupe.process_item(item))
         except DropItem:
             return "dropped"
         return ItemAdapter(item)["status"]
