@@ -39,7 +39,7 @@ from newsbot.commands.replay import Command as ReplayCommand
 from newsbot.extensions.progress import int_stats
 from newsbot.items import Article
 from newsbot.middlewares.replay import settings_run
-from newsbot.pipelines.dedupe import UNCHANGED, UPDATED, Decision, DedupePipeline, fingerprint
+from newsbot.pipelines.dedupe import UNCHANGED, UPDATED, Decision, DedupePipeline
 from newsbot.spiders.warc import WarcSpider
 from newsbot.warc import RecordRef, read_response
 
@@ -47,9 +47,9 @@ logger = logging.getLogger(__name__)
 
 DEDUPE = "newsbot.pipelines.dedupe.DedupePipeline"
 NORMALISE = "newsbot.pipelines.normalise.NormalisePipeline"
-# What a deriving worker runs instead of the pipelines after normalise, and the extensions it leaves to this
-# process's storing crawl (one run in the history, one spidermon verdict, one progress log).
-DERIVING_PIPELINES = {NORMALISE: 300, f"{__name__}.FingerprintPipeline": 400}
+# What a deriving worker runs (normalise, which fingerprints the body too, in the worker's own thread), and the
+# extensions it leaves to this process's storing crawl (one run in the history, one spidermon verdict, one log).
+DERIVING_PIPELINES = {NORMALISE: 300}
 STORING_ONLY_EXTENSIONS = (
     "spidermon.contrib.scrapy.extensions.Spidermon",
     "newsbot.extensions.history.RunHistoryRecorder",
@@ -193,14 +193,6 @@ class Command(ReplayCommand):
             )
 
 
-class FingerprintPipeline:
-    """A deriving worker's last pipeline: fill ``body_hash`` and ``simhash`` as dedupe would."""
-
-    def process_item(self, item: object) -> object:
-        fingerprint(ItemAdapter(item))
-        return item
-
-
 def recorded_pages(refs: dict[str, list[RecordRef]]) -> list[RecordRef]:
     """The response the ``warc`` spider asks for of each URL (its latest 200 HTML one), in recorded order."""
     pages = [
@@ -266,6 +258,7 @@ def derive(settings: dict[str, Any], pages: list[RecordRef], feed: str) -> Deriv
             "ITEM_PIPELINES": DERIVING_PIPELINES,
             "EXTENSIONS": {**worker.getdict("EXTENSIONS"), **dict.fromkeys(STORING_ONLY_EXTENSIONS)},
             "SPIDERMON_ENABLED": False,
+            "NEWSBOT_NORMALISE_PROCESSES": 0,
             "FEEDS": {Path(feed).as_uri(): {"format": "jsonlines", "encoding": "utf-8"}},
         },
         priority="cmdline",
