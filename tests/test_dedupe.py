@@ -19,6 +19,7 @@ from newsbot.pipelines.dedupe import (
     DedupePipeline,
     decide,
 )
+from newsbot.pipelines.claims import InFlight
 from newsbot.pipelines.store import StorePipeline
 from newsbot.storage import HISTORY_DIR
 from tests.conftest import PAGES, SEED_PAGE, SEED_URL, needs_shared
@@ -196,3 +197,15 @@ def test_a_corrected_title_over_the_same_text_is_an_update(archive):
     assert (archive.stat("updated"), archive.stat("unchanged")) == (1, 0)
     assert archive.feed(SEED_PAGE, SEED_URL, edit=(title, corrected)) == "dropped"
     assert archive.stat("unchanged") == 1
+
+
+def test_in_flight_claims_keep_a_close_copy_waiting_until_the_first_is_released():
+    in_flight = InFlight(distance=6)
+    assert in_flight.claim("a", "h1", 0b1111)
+    assert not in_flight.claim("a", "h2", 2**63)
+    assert not in_flight.claim("b", "h1", 2**63)
+    assert not in_flight.claim("c", "h3", 0b0111)
+    assert in_flight.claim("d", "h4", 2**63 - 1)
+    in_flight.release("a", "h1", 0b1111)
+    assert in_flight.claim("c", "h3", 0b0111)
+    assert sorted(in_flight.held) == ["c", "d"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
+from twisted.internet.defer import Deferred
 
 from newsbot.fingerprint import hamming
 from newsbot.index.backends import Claims
@@ -20,6 +21,7 @@ class InFlight:
     def __init__(self, distance: int) -> None:
         self.distance = distance
         self.held: dict[str, tuple[str, int]] = {}
+        self.waiters: list[Deferred] = []
 
     @classmethod
     def of(cls, crawler: Crawler, distance: int) -> InFlight:
@@ -40,6 +42,10 @@ class InFlight:
     def release(self, key: str, body_hash: str, simhash: int) -> None:
         if self.held.get(key) == (body_hash, simhash):
             del self.held[key]
+            waiters, self.waiters = self.waiters, []
+            for waiter in waiters:
+                if not waiter.called:
+                    waiter.callback(None)
 
 
 class CrawlClaims:
@@ -60,3 +66,13 @@ class CrawlClaims:
     def release(self, key: str, body_hash: str, simhash: int) -> None:
         self.shared.release(key, body_hash, simhash)
         self.in_flight.release(key, body_hash, simhash)
+
+    def changed(self, poll_seconds: float) -> Deferred:
+        """A ``Deferred`` fired at this crawl's next release, or after ``poll_seconds`` (for claims held by other
+        workers, which tell nobody)."""
+        from twisted.internet import reactor
+
+        changed: Deferred = Deferred()
+        self.in_flight.waiters.append(changed)
+        reactor.callLater(poll_seconds, lambda: changed.called or changed.callback(None))
+        return changed

@@ -13,7 +13,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
-from twisted.internet.task import deferLater
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from newsbot.fingerprint import body_text, exact_fingerprint, hamming, simhash
 from newsbot.index import Entry, Index
@@ -121,6 +122,7 @@ class DedupePipeline:
         self.in_flight = in_flight or InFlight(distance)
         self.index: Index | None = None
         self.claims: CrawlClaims | None = None
+        self.waiting: Deferred | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -175,15 +177,32 @@ class DedupePipeline:
             return True
 
     def process_item(self, item: object) -> object:
+        """Judge the article at once when it can be claimed and none is waiting, else in its turn (a coroutine):
+        articles are judged in the order they came, a close copy of one being stored after it."""
         adapter = ItemAdapter(item)
         if adapter.get("body_hash") is None or adapter.get("simhash") is None:
             fingerprint(adapter)
         claim = (adapter["key"], adapter["body_hash"], adapter["simhash"])
-        if not self.claims.claim(*claim):
-            from twisted.internet import reactor
+        if self.waiting is None and self.claims.claim(*claim):
+            return self._judge_claimed(item, adapter, claim)
+        return self._judge_in_turn(item, adapter, claim)
 
-            self.stats.inc_value("newsbot/claims/waited")
-            return deferLater(reactor, CLAIM_POLL_SECONDS, self.process_item, item)
+    async def _judge_in_turn(self, item: object, adapter: ItemAdapter, claim: tuple[str, str, int]) -> object:
+        previous, self.waiting = self.waiting, Deferred()
+        turn = self.waiting
+        try:
+            if previous is not None:
+                await maybe_deferred_to_future(previous)
+            while not self.claims.claim(*claim):
+                self.stats.inc_value("newsbot/claims/waited")
+                await maybe_deferred_to_future(self.claims.changed(CLAIM_POLL_SECONDS))
+        finally:
+            if self.waiting is turn:
+                self.waiting = None
+            turn.callback(None)
+        return self._judge_claimed(item, adapter, claim)
+
+    def _judge_claimed(self, item: object, adapter: ItemAdapter, claim: tuple[str, str, int]) -> object:
         try:
             return self.judge(item, adapter)
         except BaseException:

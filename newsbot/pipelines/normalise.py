@@ -99,7 +99,7 @@ class NormalisePipeline:
 
     def close_spider(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown()
+            self.pool.shutdown(wait=False)
 
     def _refuse(self, reason: str, url: str) -> DropItem:
         self.stats.inc_value(f"newsbot/failed/{reason.replace(' ', '_')}")
