@@ -10,6 +10,7 @@ from scrapy.utils.test import get_crawler
 
 from newsbot.identity import article_key
 from newsbot.index import ArchiveIndex, Entry
+from newsbot.pipelines.claims import InFlight
 from newsbot.pipelines.dedupe import (
     DUPLICATE,
     NEAR_DUPLICATE,
@@ -19,7 +20,6 @@ from newsbot.pipelines.dedupe import (
     DedupePipeline,
     decide,
 )
-from newsbot.pipelines.claims import InFlight
 from newsbot.pipelines.store import StorePipeline
 from newsbot.storage import HISTORY_DIR
 from tests.conftest import PAGES, SEED_PAGE, SEED_URL, needs_shared
