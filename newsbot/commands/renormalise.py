@@ -32,6 +32,7 @@ import scrapy
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.exceptions import UsageError
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.project import get_project_settings
 
 from newsbot.command import CrawlingCommand
@@ -136,7 +137,7 @@ class Command(ReplayCommand):
         pipelines[f"{__name__}.{RederivePipeline.__name__}"] = pipelines.pop(DEDUPE, 400)
         self.settings.set("ROBOTSTXT_OBEY", False, priority="cmdline")
         if opts.workers > 1:
-            return self.run_workers(pages, pipelines, opts)
+            return self.run_workers(pages, pipelines, opts, started)
         self.settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
         self.crawlers: list[Crawler] = [self._create_crawler("warc")]
         self.crawler_process.crawl(self.crawlers[0], **opts.spargs)
@@ -147,14 +148,14 @@ class Command(ReplayCommand):
         return None
 
     def run_workers(
-        self, pages: list[RecordRef], pipelines: dict[str, int], opts: argparse.Namespace
+        self, pages: list[RecordRef], pipelines: dict[str, int], opts: argparse.Namespace, started: float
     ) -> None:
-        """Derive the articles in ``opts.workers`` processes, then dedupe and store them here in recorded order."""
-        started = time.perf_counter()
+        """Derive the articles in ``opts.workers`` processes, then dedupe and store them here in recorded order;
+        ``started`` is when the run began, by ``time.perf_counter``."""
         settings = {
             name: value
             for name, value in self.settings.copy_to_dict().items()
-            if self.settings.getpriority(name)
+            if (self.settings.getpriority(name) or 0) > SETTINGS_PRIORITIES["project"]
         }
         with TemporaryDirectory(prefix="newsbot-renormalise-") as scratch:
             feeds = tuple(Path(scratch) / f"{number}.jsonl" for number in range(opts.workers))
