@@ -1,9 +1,9 @@
 """``newsbot renormalise FILE.warc.gz... --archive DIR [--workers N]``: derive every post again from recorded pages.
 
 With ``--workers N`` (N > 1), N processes each crawl a stretch of the recorded pages (in recorded order) through
-extraction, normalisation and fingerprinting into a JSON-lines feed, and this process then runs the derived
-articles, stretch after stretch, through dedupe and store: the order the one-process run judges them in, so the
-archive comes out the same.
+extraction, normalisation and fingerprinting into a JSON-lines feed, and this process meanwhile runs the derived
+articles, stretch after stretch as they are written, through dedupe and store: the order the one-process run
+judges them in, so the archive comes out the same.
 """
 
 from __future__ import annotations
@@ -14,16 +14,14 @@ import json
 import logging
 import time
 import zlib
-from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import AsyncIterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 from multiprocessing import get_context
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from types import MappingProxyType
 from typing import Any
 
 import frontmatter
@@ -33,7 +31,9 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.project import get_project_settings
+from twisted.internet.task import deferLater
 
 from newsbot.command import CrawlingCommand
 from newsbot.commands.replay import Command as ReplayCommand
@@ -58,6 +58,8 @@ STORING_ONLY_EXTENSIONS = (
 )
 # Stats the storing crawl counts again for the same articles.
 RECOUNTED_STATS = ("item_scraped_count", "feedexport/")
+# How often the storing crawl looks for what the deriving workers have written since.
+FOLLOW_SECONDS = 0.05
 
 
 def archived_filing(path: Path) -> tuple[tuple[str, ...], str] | None:
@@ -150,32 +152,29 @@ class Command(ReplayCommand):
     def run_workers(
         self, pages: list[RecordRef], pipelines: dict[str, int], opts: argparse.Namespace, started: float
     ) -> None:
-        """Derive the articles in ``opts.workers`` processes, then dedupe and store them here in recorded order;
+        """Derive the articles in ``opts.workers`` processes while this one dedupes and stores them in recorded order;
         ``started`` is when the run began, by ``time.perf_counter``."""
         settings = {
             name: value
             for name, value in self.settings.copy_to_dict().items()
             if (self.settings.getpriority(name) or 0) > SETTINGS_PRIORITIES["project"]
         }
-        with TemporaryDirectory(prefix="newsbot-renormalise-") as scratch:
-            feeds = tuple(Path(scratch) / f"{number}.jsonl" for number in range(opts.workers))
-            try:
-                with ProcessPoolExecutor(opts.workers, mp_context=get_context("spawn")) as pool:
-                    done = list(
-                        pool.map(
-                            derive, [settings] * opts.workers, stretches(pages, opts.workers), map(str, feeds)
-                        )
-                    )
-            except Exception as error:
-                return self.fail(f"a renormalise worker failed: {type(error).__name__}: {error}")
-            stats: Counter[str] = Counter()
-            for derived in done:
-                stats.update({k: v for k, v in derived.stats.items() if not k.startswith(RECOUNTED_STATS)})
+        pool = ProcessPoolExecutor(opts.workers, mp_context=get_context("spawn"))
+        with TemporaryDirectory(prefix="newsbot-renormalise-") as scratch, pool:
+            feeds = [Path(scratch) / f"{number}.jsonl" for number in range(opts.workers)]
+            futures = [
+                pool.submit(derive, settings, stretch, str(feed))
+                for stretch, feed in zip(stretches(pages, opts.workers), feeds, strict=True)
+            ]
             pipelines.pop(NORMALISE, None)
             self.settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
             self.crawlers = [self._create_crawler(DerivedSpider)]
-            self.crawler_process.crawl(self.crawlers[0], feeds=feeds, derived_stats=dict(stats))
+            self.crawler_process.crawl(self.crawlers[0], derivations=tuple(zip(feeds, futures, strict=True)))
             self.crawler_process.start()
+            if failed := next((future.exception() for future in futures if future.exception()), None):
+                self.report(f"{len(pages)} recorded page(s)")
+                return self.fail(f"a renormalise worker failed: {type(failed).__name__}: {failed}")
+            done = [future.result() for future in futures]
         seconds = time.perf_counter() - started
         self.report(f"{len(pages)} recorded page(s)")
         if stopped := [derived.finish_reason for derived in done if derived.finish_reason != "finished"]:
@@ -272,26 +271,50 @@ def derive(settings: dict[str, Any], pages: list[RecordRef], feed: str) -> Deriv
     return Derived(int_stats(stats), str(stats.get("finish_reason", "")), read_and_parse(pages))
 
 
-def derived_articles(feed: Path) -> Iterator[Article]:
-    """The articles a deriving worker exported to ``feed``, fields as they left its pipelines."""
-    with feed.open(encoding="utf-8") as lines:
-        for line in lines:
-            fields = json.loads(line)
-            fields["published"] = datetime.fromisoformat(fields["published"])
-            fields["simhash"] = int(fields["simhash"], 16)
-            yield Article(fields)
+def followed(
+    feed: Path, future: Future, position: int, pending: bytes
+) -> tuple[list[Article], int, bytes, bool]:
+    """The articles a deriving worker has appended to its JSON-lines ``feed`` past ``position`` (``pending``: the
+    unfinished line read before), the new position and unfinished line, and whether the worker is done and all of
+    its feed read."""
+    finished = future.done()
+    data = b""
+    if feed.exists():
+        with feed.open("rb") as stream:
+            stream.seek(position)
+            data = stream.read()
+    *lines, pending = (pending + data).split(b"\n")
+    articles = [article_of(json.loads(line)) for line in lines if line.strip()]
+    return articles, position + len(data), pending, finished and not data
+
+
+def article_of(fields: dict[str, Any]) -> Article:
+    """An article as a deriving worker exported it, fields as they left its pipelines."""
+    fields["published"] = datetime.fromisoformat(fields["published"])
+    fields["simhash"] = int(fields["simhash"], 16)
+    return Article(fields)
 
 
 class DerivedSpider(scrapy.Spider):
-    """Hand the deriving workers' articles, feed after feed, to dedupe and store; their stats are counted here."""
+    """Hand the deriving workers' articles to dedupe and store as the workers write them, stretch after stretch,
+    and count the workers' stats here; stops at a worker that failed."""
 
     name = "warc"
-    feeds: tuple[Path, ...] = ()
-    derived_stats: Mapping[str, int] = MappingProxyType({})
+    derivations: tuple[tuple[Path, Future], ...] = ()
 
     async def start(self) -> AsyncIterator[Article]:
-        for name, value in self.derived_stats.items():
-            self.crawler.stats.inc_value(name, value)
-        for feed in self.feeds:
-            for article in derived_articles(feed):
-                yield article
+        from twisted.internet import reactor
+
+        for feed, future in self.derivations:
+            position, pending, done = 0, b"", False
+            while not done:
+                articles, position, pending, done = followed(feed, future, position, pending)
+                for article in articles:
+                    yield article
+                if not articles and not done:
+                    await maybe_deferred_to_future(deferLater(reactor, FOLLOW_SECONDS))
+            if future.exception() is not None:
+                return
+            for name, value in future.result().stats.items():
+                if not name.startswith(RECOUNTED_STATS):
+                    self.crawler.stats.inc_value(name, value)
