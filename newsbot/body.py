@@ -44,9 +44,7 @@ URL_VALUED = frozenset(
      "dynsrc", "codebase", "manifest", "icon", "profile", "usemap", "xlink:href", "xml:base"}
 )  # fmt: skip
 # Attributes dropped whatever their value: documents in attributes, hyperlink auditing, XML namespaces.
-DROPPED_ATTRIBUTES = frozenset(
-    {"srcdoc", "ping", "formaction", "action", "is", "xmlns", "xml:base", "http-equiv"}
-)
+DROPPED_ATTRIBUTES = frozenset({"srcdoc", "ping", "formaction", "action", "is", "xmlns", "xml:base", "http-equiv"})
 SCHEMES = frozenset({"http", "https", "mailto", "tel", "ftp", "data"})
 # data: URLs a browser shows without running anything: raster images, in an image's source.
 _DATA_NOT_IMAGE = re.compile(r"data:(?!image/(?:png|gif|jpeg|jpg|webp|avif|bmp|x-icon)[;,])", re.IGNORECASE)
@@ -215,9 +213,7 @@ def normalise(html: str, base_url: str, kept_blocks: Iterable[str] = ()) -> tupl
                 sourceless.append(element)
                 continue
             element.set("referrerpolicy", "no-referrer")
-            element.set(
-                "src", safe_url_string(src).replace("'", "%27")
-            )  # the headimg line takes no ' or space
+            element.set("src", safe_url_string(src).replace("'", "%27"))  # the headimg line takes no ' or space
         elif element.tag == "style" and element.text:
             element.text = IMPORT_RULE.sub("", element.text)
         elif element.tag == "iframe":

@@ -79,14 +79,11 @@ def spider_argument_problem(spidercls: type[Spider], arguments: dict[str, Any]) 
     except TypeError as error:
         missing = re.findall(r"'(\w+)'", str(error))
         if "required" in str(error) and missing:
-            return f"the {spidercls.name} spider needs " + " and ".join(
-                f"-a {name}=VALUE" for name in missing
-            )
+            return f"the {spidercls.name} spider needs " + " and ".join(f"-a {name}=VALUE" for name in missing)
         return f"the {spidercls.name} spider: {error}"
     except (KeyError, ValueError) as error:
         return str(error.args[0] if error.args else error)
     return None
-
 
 logger = logging.getLogger(__name__)
 

@@ -190,7 +190,5 @@ def ledger_entries(output_dir: Path | str) -> list[LedgerEntry]:
 
     Empty when the archive has no index or no ledger yet; opens the index read-only, so it creates nothing.
     """
-    rows = read_rows(
-        output_dir, "failures", f"SELECT {_COLUMNS} FROM failures ORDER BY given_up, next_try, key"
-    )
+    rows = read_rows(output_dir, "failures", f"SELECT {_COLUMNS} FROM failures ORDER BY given_up, next_try, key")
     return [_entry(row) for row in rows]

@@ -49,10 +49,7 @@ class Command(CrawlingCommand):
             help="crawl a snapshot served on 127.0.0.1 (default: the bundled one)",
         )
         parser.add_argument(
-            "--max-pages",
-            metavar="N",
-            type=positive_int,
-            help="listing pages per channel at most (1 or more)",
+            "--max-pages", metavar="N", type=positive_int, help="listing pages per channel at most (1 or more)"
         )
         parser.add_argument(
             "--record", metavar="FILE.warc.gz", help="also write every response to a WARC file"

@@ -76,9 +76,7 @@ class Command(CrawlingCommand):
         dropped: list[tuple[dict, str]] = []
         crawler = self._create_crawler("article")
         crawler.settings.set("NEWSBOT_SPIDER_ARGUMENTS", {"url": url}, priority="cmdline")
-        crawler.signals.connect(
-            lambda item, **_: stored.append(item), signal=signals.item_scraped, weak=False
-        )
+        crawler.signals.connect(lambda item, **_: stored.append(item), signal=signals.item_scraped, weak=False)
         crawler.signals.connect(
             lambda item, exception, **_: dropped.append((item, str(exception))),
             signal=signals.item_dropped,
@@ -107,3 +105,4 @@ class Command(CrawlingCommand):
         if stats.get_value("newsbot/duplicates/exact") or stats.get_value("newsbot/duplicates/near"):
             return f"duplicate of {entry.key}: {output_dir / entry.path}"
         return None
+

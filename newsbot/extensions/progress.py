@@ -73,9 +73,7 @@ def summary_table(counts: Mapping[str, int], seconds: float) -> str:
 
 def int_stats(stats: Mapping[str, Any]) -> dict[str, int]:
     """The counting stats of a run (the ones that add up across runs)."""
-    return {
-        name: value for name, value in stats.items() if isinstance(value, int) and not isinstance(value, bool)
-    }
+    return {name: value for name, value in stats.items() if isinstance(value, int) and not isinstance(value, bool)}
 
 
 def source_name(spider: Spider) -> str:
@@ -207,9 +205,7 @@ class Progress:
 
     def terminal_handlers(self) -> list[logging.Handler]:
         """The root log handlers that write to this extension's terminal."""
-        return [
-            handler for handler in logging.root.handlers if getattr(handler, "stream", None) is self.stream
-        ]
+        return [handler for handler in logging.root.handlers if getattr(handler, "stream", None) is self.stream]
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = time.time()

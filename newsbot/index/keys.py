@@ -45,9 +45,7 @@ def by_ids(db: sqlite3.Connection, ids: list[int]) -> dict[int, Entry]:
     found: dict[int, Entry] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        rows = db.execute(
-            f"SELECT id, {COLUMNS} FROM entries WHERE id IN ({', '.join('?' * len(chunk))})", chunk
-        )
+        rows = db.execute(f"SELECT id, {COLUMNS} FROM entries WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
         found.update((row[0], entry_of(row[1:])) for row in rows)
     return found
 

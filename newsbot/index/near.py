@@ -64,8 +64,7 @@ def table_codes(simhash: int) -> list[int]:
     """One code per table: the table's number over the concatenated values of its blocks."""
     v = blocks(simhash)
     return [
-        table | v[a] << sa | v[b] << sb | v[c] << sc | v[d] << sd
-        for table, a, sa, b, sb, c, sc, d, sd in _LAYOUT
+        table | v[a] << sa | v[b] << sb | v[c] << sc | v[d] << sd for table, a, sa, b, sb, c, sc, d, sd in _LAYOUT
     ]
 
 
@@ -113,23 +112,15 @@ def add_many(db: sqlite3.Connection, pairs: Iterable[tuple[int, int]]) -> None:
 def fill(db: sqlite3.Connection) -> None:
     """Write the rows of every stored entry into an empty ``near`` table, table by table in code order, so the
     B-tree is only appended to (pages written once and full)."""
-    pairs = [
-        (entry_id, to_unsigned(simhash))
-        for entry_id, simhash in db.execute("SELECT id, simhash FROM entries")
-    ]
+    pairs = [(entry_id, to_unsigned(simhash)) for entry_id, simhash in db.execute("SELECT id, simhash FROM entries")]
     for table, *placed in _LAYOUT:
         parts = [
-            (BLOCK_STARTS[block], _MASKS[block], shift)
-            for block, shift in zip(placed[::2], placed[1::2], strict=True)
+            (BLOCK_STARTS[block], _MASKS[block], shift) for block, shift in zip(placed[::2], placed[1::2], strict=True)
         ]
         (sa, ma, ha), (sb, mb, hb), (sc, mc, hc), (sd, md, hd) = parts
         rows = sorted(
             (
-                table
-                | (h >> sa & ma) << ha
-                | (h >> sb & mb) << hb
-                | (h >> sc & mc) << hc
-                | (h >> sd & md) << hd,
+                table | (h >> sa & ma) << ha | (h >> sb & mb) << hb | (h >> sc & mc) << hc | (h >> sd & md) << hd,
                 entry_id,
                 to_signed(h),
             )
@@ -155,9 +146,7 @@ def ids_near(db: sqlite3.Connection, simhash: int, distance: int) -> dict[int, i
         }
     codes = table_codes(simhash)
     if distance > COVERED_DISTANCE:
-        codes = [
-            code ^ flip for code, flips in zip(codes, prefix_flips(distance), strict=True) for flip in flips
-        ]
+        codes = [code ^ flip for code, flips in zip(codes, prefix_flips(distance), strict=True) for flip in flips]
     for start in range(0, len(codes), _PROBES_PER_STATEMENT):
         chunk = codes[start : start + _PROBES_PER_STATEMENT]
         candidates = db.execute(
@@ -176,3 +165,4 @@ def covers(tables: Iterable[tuple[int, ...]], distance: int = COVERED_DISTANCE) 
         any(table.isdisjoint(chosen) for table in sets)
         for chosen in itertools.combinations(range(len(BLOCK_WIDTHS)), distance)
     )
+

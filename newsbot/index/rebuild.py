@@ -150,9 +150,7 @@ def _write_entries(db: sqlite3.Connection, entries: list[Entry], with_near: bool
 
 def _copy_table(db: sqlite3.Connection, name: str) -> None:
     quoted = '"' + name.replace('"', '""') + '"'
-    (ddl,) = db.execute(
-        "SELECT sql FROM live.sqlite_schema WHERE type = 'table' AND name = ?", (name,)
-    ).fetchone()
+    (ddl,) = db.execute("SELECT sql FROM live.sqlite_schema WHERE type = 'table' AND name = ?", (name,)).fetchone()
     db.execute(ddl)
     db.execute(f"INSERT INTO main.{quoted} SELECT * FROM live.{quoted}")
     for (extra,) in db.execute(
@@ -320,9 +318,7 @@ def finish_swaps(output_dir: Path | str) -> list[str]:
 def leftovers(output_dir: Path | str) -> bool:
     """Whether an interrupted swap or build left files beside the index."""
     path = index_path(output_dir)
-    return any(path.parent.glob(f"{INDEX_FILE}-*{REPLACED}*")) or any(
-        path.parent.glob(f"{INDEX_FILE}{FRESH}*")
-    )
+    return any(path.parent.glob(f"{INDEX_FILE}-*{REPLACED}*")) or any(path.parent.glob(f"{INDEX_FILE}{FRESH}*"))
 
 
 def readable(path: Path) -> str | None:

@@ -72,9 +72,7 @@ def kept_blocks(url: str) -> tuple[str, ...]:
 
 def all_kept_blocks() -> tuple[str, ...]:
     """The ``KEPT_BLOCKS`` of every site module, for checking posts whose site is not known."""
-    return tuple(
-        selector for name in SITE_MODULES for selector in getattr(import_module(name), "KEPT_BLOCKS", ())
-    )
+    return tuple(selector for name in SITE_MODULES for selector in getattr(import_module(name), "KEPT_BLOCKS", ()))
 
 
 def url_host(url: str) -> str:

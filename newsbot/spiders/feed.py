@@ -128,12 +128,7 @@ class FeedSpider(scrapy.Spider):
         """Articles straight from the feed, or requests for their pages, for entries the archive lacks."""
         for entry in entries:
             published = entry.published.isoformat() if entry.published else None
-            context = {
-                "title": entry.title,
-                "published": published,
-                "html": entry.html,
-                "summary": entry.summary,
-            }
+            context = {"title": entry.title, "published": published, "html": entry.html, "summary": entry.summary}
             key = self.unseen.new_key(entry.url, context)
             if key is not None:
                 yield self.entry_output(entry, key)
