@@ -8,7 +8,7 @@ pages with the same settings and does nothing else; ``lxml.html.fromstring`` of 
 in-process under pyinstrument, its time split by stage; and newsbot's extraction beside trafilatura's and
 newspaper4k's on a sample of the pages, scored against the generated text.
 
-``python -m bench.throughput [--count 5000] [--snapshot DIR] [--peer-sample 300]``
+``python -m bench.throughput [--count 5000] [--snapshot DIR] [--peer-sample 300] [--repeat 3]``
 """
 
 from __future__ import annotations
@@ -69,8 +69,9 @@ def peak_memory_mib() -> float:
 
 
 def report(result: dict[str, Any]) -> None:
-    """A child's result as the last line of its output, with its peak memory."""
-    print(json.dumps({**result, "peak_mib": peak_memory_mib()}))
+    """A child's result as the last line of its output, with its peak memory and CPU seconds (the whole process,
+    start-up included)."""
+    print(json.dumps({**result, "peak_mib": peak_memory_mib(), "cpu": time.process_time()}))
 
 
 def crawl_settings(address: str, output: Path) -> dict[str, str]:
@@ -346,6 +347,7 @@ def main() -> None:
         "--snapshot", type=Path, help="a snapshot written by bench.pages (else one is generated)"
     )
     parser.add_argument("--peer-sample", type=int, default=300, help="pages each extractor is timed on")
+    parser.add_argument("--repeat", type=int, default=3, help="crawl and bare download pairs; medians shown")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -363,39 +365,70 @@ def main() -> None:
         folder = args.snapshot or work / "snapshot"
         if args.snapshot is None:
             write_snapshot(folder, args.count)
-        run(folder, work, args.peer_sample)
+        run(folder, work, args.peer_sample, args.repeat)
 
 
-def measured(args: list[str]) -> tuple[float, float, int, float, dict[str, int]]:
-    """Wall seconds, inside seconds, articles, peak MiB and drop counts of one measured child."""
+def measured(args: list[str]) -> tuple[float, float, int, float, dict[str, int], float]:
+    """Wall seconds, inside seconds, articles, peak MiB, drop counts and CPU seconds of one measured child."""
     wall, out = run_child(args)
     result = json.loads(out.splitlines()[-1])
-    return wall, result["seconds"], result["articles"], result["peak_mib"], result.get("dropped", {})
+    return (
+        wall,
+        result["seconds"],
+        result["articles"],
+        result["peak_mib"],
+        result.get("dropped", {}),
+        result["cpu"],
+    )
 
 
-def run(folder: Path, work: Path, peer_sample: int) -> None:
+def load() -> str:
+    """The load averages over 1, 5 and 15 minutes, as ``uptime`` gives them."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def median_run(runs: list[tuple]) -> tuple:
+    """The run with the median time from spider open to close."""
+    return sorted(runs, key=lambda one: one[1])[len(runs) // 2]
+
+
+def run(folder: Path, work: Path, peer_sample: int, repeat: int) -> None:
     pages = len(read_truth(folder))
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {pages} generated article pages")
+    crawls, bares = [], []
     with snapshot_process(folder) as address:
-        crawl = measured(me("--child", "crawl", address, str(work / "crawl")))
-        bare = measured(me("--child", "bare", address))
+        for number in range(repeat):
+            before = load()
+            crawls.append(measured(me("--child", "crawl", address, str(work / f"crawl-{number}"))))
+            bares.append(measured(me("--child", "bare", address)))
+            print(
+                f"pair {number + 1}: crawl {crawls[-1][1]:.2f} s, bare {bares[-1][1]:.2f} s,"
+                f" {crawls[-1][1] / bares[-1][1]:.2f}x; load {before} -> {load()}",
+                flush=True,
+            )
         parse = measured(me("--child", "parse", str(folder)))
         profile = json.loads(run_child(me("--child", "profile", address))[1].splitlines()[-1])
+    crawl, bare = median_run(crawls), median_run(bares)
     print()
     print(
-        f"{'':38}{'wall s':>8}{'crawl s':>9}{'articles':>10}{'articles/s':>12}{'peak MiB':>10}{'x bare':>8}"
+        f"{'':38}{'wall s':>8}{'crawl s':>9}{'CPU s':>7}{'articles':>10}{'articles/s':>12}{'peak MiB':>10}"
+        f"{'x bare':>8}"
     )
     rows = (
         ("newsbot crawl (end to end)", crawl),
         ("bare Scrapy spider (download only)", bare),
         ("lxml.html.fromstring only", parse),
     )
-    for label, (wall_s, inner, articles, peak, _) in rows:
+    for label, (wall_s, inner, articles, peak, _, cpu) in rows:
         print(
-            f"{label:38}{wall_s:8.2f}{inner:9.2f}{articles:10d}{articles / inner:12.1f}{peak:10.0f}"
+            f"{label:38}{wall_s:8.2f}{inner:9.2f}{cpu:7.2f}{articles:10d}{articles / inner:12.1f}{peak:10.0f}"
             f"{inner / bare[1]:8.2f}"
         )
-    print(f"end to end is {crawl[1] / bare[1]:.2f}x the bare download spider (spider open to close)")
+    ratios = sorted(one[1] / other[1] for one, other in zip(crawls, bares, strict=True))
+    print(
+        f"end to end is {crawl[1] / bare[1]:.2f}x the bare download spider (medians of {repeat} pairs run back"
+        f" to back, spider open to close; each pair: {', '.join(f'{ratio:.2f}' for ratio in ratios)})"
+    )
     print(f"failures and duplicates in the crawl: {crawl[4] or 'none'}")
     total = sum(profile["stages"].values())
     print(

@@ -60,6 +60,11 @@ NEWSBOT_OUTPUT_DIR = "output"
 NEWSBOT_MAX_FAILURE_SHARE = 0.25
 # Chosen by bench/near_duplicates.py: recall 0.93 at precision 1.0; different articles were 16+ bits apart.
 NEWSBOT_NEAR_DUPLICATE_DISTANCE = 6
+# The store indexes written posts this many to a transaction, each at most this many seconds after it was written.
+NEWSBOT_INDEX_BATCH_SIZE = 32
+NEWSBOT_INDEX_BATCH_DELAY = 0.1
+# Processes normalising and fingerprinting article bodies beside the crawl's own thread (0: in that thread).
+NEWSBOT_NORMALISE_PROCESSES = 1
 NEWSBOT_PLACEHOLDER_IMAGE = "https://picsum.photos/400/300?random={n}"
 
 # --- Monitoring (monitor engineer): spidermon judges every run at spider close; see README, "Running unattended".

@@ -10,6 +10,7 @@ from scrapy.utils.test import get_crawler
 
 from newsbot.identity import article_key
 from newsbot.index import ArchiveIndex, Entry
+from newsbot.pipelines.claims import InFlight
 from newsbot.pipelines.dedupe import (
     DUPLICATE,
     NEAR_DUPLICATE,
@@ -91,8 +92,8 @@ class Archive:
         if copy:
             item["key"] = article_key(url)
         try:
-            for pipeline in self.pipelines:
-                item = pipeline.process_item(item)
+            dedupe, store = self.pipelines
+            item = store.store(dedupe.process_item(item))
         except DropItem:
             return "dropped"
         return ItemAdapter(item)["status"]
@@ -196,3 +197,15 @@ def test_a_corrected_title_over_the_same_text_is_an_update(archive):
     assert (archive.stat("updated"), archive.stat("unchanged")) == (1, 0)
     assert archive.feed(SEED_PAGE, SEED_URL, edit=(title, corrected)) == "dropped"
     assert archive.stat("unchanged") == 1
+
+
+def test_in_flight_claims_keep_a_close_copy_waiting_until_the_first_is_released():
+    in_flight = InFlight(distance=6)
+    assert in_flight.claim("a", "h1", 0b1111)
+    assert not in_flight.claim("a", "h2", 2**63)
+    assert not in_flight.claim("b", "h1", 2**63)
+    assert not in_flight.claim("c", "h3", 0b0111)
+    assert in_flight.claim("d", "h4", 2**63 - 1)
+    in_flight.release("a", "h1", 0b1111)
+    assert in_flight.claim("c", "h3", 0b0111)
+    assert sorted(in_flight.held) == ["c", "d"]

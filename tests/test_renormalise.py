@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import random
+import shutil
+import sqlite3
 from pathlib import Path
 
 from newsbot.warc import WarcFile
@@ -143,3 +146,95 @@ def test_an_archived_post_keeps_the_filing_its_crawl_gave_it(tmp_path):
     again = renormalise(str(warc), "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     assert "updated=1 " in again
     assert target.read_text(encoding="utf-8") == filed
+
+
+WORDS = "沪指收涨上证综指深证成指创业板指成交额北向资金净买入半导体新能源汽车券商板块银行保险地产医药消费"
+
+
+def paragraphs(seed: int) -> list[str]:
+    """Three paragraphs of text no other seed's comes near."""
+    rng = random.Random(seed)
+    return ["".join(rng.choice(WORDS) for _ in range(120)) + "。" for _ in range(3)]
+
+
+def doc_url(number: int) -> str:
+    return f"https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz{number:07d}.shtml"
+
+
+def mixed_recording(path: Path) -> None:
+    """Articles with an exact and a near copy in the other half of the recording, one with an image and the
+    editor's line alone, and a page that is no article."""
+    texts = [paragraphs(seed) for seed in range(4)]
+    near = [*texts[1][:2], texts[1][2][:60] + "涨" + texts[1][2][61:]]
+    record(
+        path,
+        (doc_url(1), sina_page("第一篇", "2022年01月21日 08:15", texts[0])),
+        (doc_url(2), sina_page("第二篇", "2022年01月21日 09:15", texts[1])),
+        (doc_url(3), sina_page("第三篇", "2022年01月21日 10:15", texts[2])),
+        (
+            doc_url(4),
+            sina_page("只有图片", "2022年01月21日 10:45", ['<img src="https://n.sinaimg.cn/a.jpg">']),
+        ),
+        ("https://finance.sina.com.cn/", "<html><body><p>首页</p></body></html>"),
+        (doc_url(5), sina_page("第一篇转载", "2022年01月21日 11:15", texts[0])),
+        (doc_url(6), sina_page("第四篇", "2022年01月21日 12:15", texts[3])),
+        (doc_url(7), sina_page("第二篇转载", "2022年01月21日 13:15", near)),
+    )
+
+
+def index_rows(folder: Path) -> tuple[list, list]:
+    with sqlite3.connect(folder / ".newsbot" / "index.sqlite3") as db:
+        entries = db.execute("SELECT key, path, url, body_hash, simhash, published FROM entries ORDER BY key")
+        aliases = db.execute("SELECT alias, key FROM aliases ORDER BY alias")
+        return entries.fetchall(), aliases.fetchall()
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {name: data for name, (data, _) in posts(folder).items()}
+
+
+def test_renormalise_over_worker_processes_writes_what_one_process_writes(tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    mixed_recording(warc)
+    lines = {}
+    for workers in ("1", "2", "3"):
+        out = tmp_path / f"out-{workers}"
+        done = run_newsbot("renormalise", str(warc), "--archive", str(out), "--workers", workers)
+        assert done.returncode == 0, done.stderr[-3000:]
+        summary, rate = done.stdout.strip().splitlines()[-2:]
+        assert f"on {workers} process(es)" in rate and "floor (reading and parsing" in rate
+        lines[workers] = summary
+        assert "not an article: https://finance.sina.com.cn/" in done.stderr
+    assert lines["1"] == lines["2"] == lines["3"]
+    assert "new=5 updated=0 unchanged=0 skipped=0 duplicates=2 failed=0 " in lines["1"]
+    one = tmp_path / "out-1"
+    assert len(contents(one)) == 5
+    for workers in ("2", "3"):
+        assert contents(tmp_path / f"out-{workers}") == contents(one)
+        assert index_rows(tmp_path / f"out-{workers}") == index_rows(one)
+
+
+def test_renormalise_over_worker_processes_updates_what_one_process_updates(tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    mixed_recording(warc)
+    first = tmp_path / "first"
+    assert run_newsbot("renormalise", str(warc), "--archive", str(first)).returncode == 0
+    for workers in ("1", "2"):
+        out = tmp_path / f"out-{workers}"
+        shutil.copytree(first, out)
+        target = out / "sina/2022/01/ikyamrmz0000003.md"
+        target.write_text(target.read_text(encoding="utf-8").replace("。", "，", 1), encoding="utf-8")
+        done = run_newsbot("renormalise", str(warc), "--archive", str(out), "--workers", workers)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "new=0 updated=1 unchanged=5 skipped=0 duplicates=1 " in done.stdout
+    assert contents(tmp_path / "out-2") == contents(tmp_path / "out-1") == contents(first)
+    assert index_rows(tmp_path / "out-2") == index_rows(tmp_path / "out-1")
+    assert sorted((tmp_path / "out-2/.history").rglob("*.md")) != []
+
+
+def test_renormalise_refuses_no_workers(tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    record(warc, (ARTICLE, FIRST))
+    done = run_newsbot("renormalise", str(warc), "--archive", str(tmp_path / "out"), "--workers", "0")
+    assert done.returncode == 2
+    assert "--workers must be at least 1" in done.stderr.strip().splitlines()[-1]

@@ -13,11 +13,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
-from twisted.internet.task import deferLater
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from newsbot.fingerprint import body_text, exact_fingerprint, hamming, simhash
 from newsbot.index import Entry, Index
-from newsbot.index.backends import Claims, claims_of, open_index
+from newsbot.index.backends import claims_of, open_index
+from newsbot.pipelines.claims import CrawlClaims, InFlight
 from newsbot.pipelines.store import post_of
 from newsbot.post import Post, render, split
 from newsbot.settings import NEWSBOT_NEAR_DUPLICATE_DISTANCE
@@ -79,6 +81,13 @@ def decide(
     return Decision(NEW)
 
 
+def fingerprint(adapter: ItemAdapter) -> None:
+    """Fill an article's ``body_hash`` (hex) and 64-bit ``simhash`` from the text of its normalised body."""
+    text = body_text(adapter["body_html"])
+    adapter["body_hash"] = exact_fingerprint(text)
+    adapter["simhash"] = simhash(text)
+
+
 def headline(post_text: str) -> list[str]:
     """The front-matter lines of a post that a correction changes without touching the text."""
     front_matter, _ = split(post_text)
@@ -92,34 +101,44 @@ def same_site(site: str, stored: Entry) -> bool:
 
 
 class DedupePipeline:
-    """Fingerprint each article's body and drop what the archive already holds (index in the output folder).
+    """Fingerprint each article's body (unless it comes fingerprinted: ``renormalise --workers``) and drop what
+    the archive already holds (index in the output folder).
 
     An article already archived under its key keeps its stored date, wherever a later fetch reads one.
     """
 
     def __init__(
-        self, output_dir: Path, distance: int, stats: StatsCollector, settings: BaseSettings | None = None
+        self,
+        output_dir: Path,
+        distance: int,
+        stats: StatsCollector,
+        settings: BaseSettings | None = None,
+        in_flight: InFlight | None = None,
     ) -> None:
         self.output_dir = output_dir
         self.distance = distance
         self.stats = stats
         self.settings = settings
+        self.in_flight = in_flight or InFlight(distance)
         self.index: Index | None = None
-        self.claims: Claims | None = None
+        self.claims: CrawlClaims | None = None
+        self.waiting: Deferred | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         settings = crawler.settings
+        distance = settings.getint("NEWSBOT_NEAR_DUPLICATE_DISTANCE", NEWSBOT_NEAR_DUPLICATE_DISTANCE)
         return cls(
             Path(settings.get("NEWSBOT_OUTPUT_DIR", "output")),
-            settings.getint("NEWSBOT_NEAR_DUPLICATE_DISTANCE", NEWSBOT_NEAR_DUPLICATE_DISTANCE),
+            distance,
             crawler.stats,
             settings,
+            InFlight.of(crawler, distance),
         )
 
     def open_spider(self) -> None:
         self.index = open_index(self.output_dir, self.settings)
-        self.claims = claims_of(self.index)
+        self.claims = CrawlClaims(self.in_flight, claims_of(self.index))
 
     def close_spider(self) -> None:
         if self.index is not None:
@@ -158,16 +177,41 @@ class DedupePipeline:
             return True
 
     def process_item(self, item: object) -> object:
+        """Judge the article at once when it can be claimed and none is waiting, else in its turn (a coroutine):
+        articles are judged in the order they came, a close copy of one being stored after it."""
         adapter = ItemAdapter(item)
-        key, url = adapter["key"], adapter["url"]
-        text = body_text(adapter["body_html"])
-        adapter["body_hash"] = exact_fingerprint(text)
-        adapter["simhash"] = simhash(text)
-        if not self.claims.claim(key, adapter["body_hash"], adapter["simhash"]):
-            from twisted.internet import reactor
+        if adapter.get("body_hash") is None or adapter.get("simhash") is None:
+            fingerprint(adapter)
+        claim = (adapter["key"], adapter["body_hash"], adapter["simhash"])
+        if self.waiting is None and self.claims.claim(*claim):
+            return self._judge_claimed(item, adapter, claim)
+        return self._judge_in_turn(item, adapter, claim)
 
-            self.stats.inc_value("newsbot/claims/waited")
-            return deferLater(reactor, CLAIM_POLL_SECONDS, self.process_item, item)
+    async def _judge_in_turn(self, item: object, adapter: ItemAdapter, claim: tuple[str, str, int]) -> object:
+        previous, self.waiting = self.waiting, Deferred()
+        turn = self.waiting
+        try:
+            if previous is not None:
+                await maybe_deferred_to_future(previous)
+            while not self.claims.claim(*claim):
+                self.stats.inc_value("newsbot/claims/waited")
+                await maybe_deferred_to_future(self.claims.changed(CLAIM_POLL_SECONDS))
+        finally:
+            if self.waiting is turn:
+                self.waiting = None
+            turn.callback(None)
+        return self._judge_claimed(item, adapter, claim)
+
+    def _judge_claimed(self, item: object, adapter: ItemAdapter, claim: tuple[str, str, int]) -> object:
+        try:
+            return self.judge(item, adapter)
+        except BaseException:
+            self.claims.release(*claim)
+            raise
+
+    def judge(self, item: object, adapter: ItemAdapter) -> object:
+        """Pass a claimed article on to the store, or drop it (``DropItem``) as unchanged or a duplicate."""
+        key, url = adapter["key"], adapter["url"]
         decision = self.decision(key, adapter["body_hash"], adapter["simhash"])
         foreign = decision.match is not None and not same_site(adapter["site"], decision.match)
         if decision.stored and foreign:
@@ -186,7 +230,6 @@ class DedupePipeline:
             adapter["path"] = decision.match.path
         if decision.stored:
             return item
-        self.claims.release(key, adapter["body_hash"], adapter["simhash"])
         self.stats.inc_value(DROP_STATS[decision.outcome])
         match = decision.match
         if decision.outcome != UNCHANGED:

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
+from typing import NoReturn
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall
+from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
 
 from newsbot.identity import post_name
 from newsbot.index import Entry, Index
-from newsbot.index.backends import INDEX_ERRORS, Claims, claims_of, open_index
+from newsbot.index.backends import INDEX_ERRORS, claims_of, open_index
 from newsbot.ledger import FailureLedger, PostgresFailureLedger, RetryLater, open_ledger
+from newsbot.pipelines.claims import CrawlClaims, InFlight
 from newsbot.post import Post, render
+from newsbot.settings import (
+    NEWSBOT_INDEX_BATCH_DELAY,
+    NEWSBOT_INDEX_BATCH_SIZE,
+    NEWSBOT_NEAR_DUPLICATE_DISTANCE,
+)
 from newsbot.storage import post_relpath, remove_stale_temporaries, write_post
 
 logger = logging.getLogger(__name__)
@@ -34,27 +47,59 @@ def post_of(adapter: ItemAdapter) -> Post:
     )
 
 
-class StorePipeline:
-    """Write the post atomically at ``<site>/<YYYY>/<MM>/<name>.md``, keeping a replaced version, and take
-    the stored article out of the failed-article ledger.
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A post written to disk and not yet indexed: ``write_post``'s outcome, its item, its path in the archive."""
 
-    A post that cannot be written or indexed is counted (``newsbot/failed/write``, ``newsbot/failed/index``),
-    logged in one line and dropped: ``RetryLater`` for an ``OSError`` or SQLite error, a plain ``DropItem`` for
-    a path refused for leaving the archive.
+    outcome: str
+    item: object
+    relpath: str
+
+
+class StorePipeline:
+    """Write the post atomically at ``<site>/<YYYY>/<MM>/<name>.md``, keeping a replaced version, then record it
+    in the index and take it out of the failed-article ledger.
+
+    In a crawl the file is written and synced in the reactor's thread pool (``REACTOR_THREADPOOL_MAXSIZE``
+    threads) while downloads go on, and the written posts are indexed ``NEWSBOT_INDEX_BATCH_SIZE`` at a time in
+    one transaction, at the latest ``NEWSBOT_INDEX_BATCH_DELAY`` seconds after the first of them was written; an
+    article stays claimed (``InFlight``) until it is indexed. A post that cannot be written or indexed is counted
+    (``newsbot/failed/write``, ``newsbot/failed/index``), logged in one line and dropped: ``RetryLater`` for an
+    ``OSError`` or SQLite error, a plain ``DropItem`` for a path refused for leaving the archive.
     """
 
-    def __init__(self, output_dir: Path, stats: StatsCollector, settings: BaseSettings | None = None) -> None:
+    def __init__(
+        self,
+        output_dir: Path,
+        stats: StatsCollector,
+        settings: BaseSettings | None = None,
+        in_flight: InFlight | None = None,
+        batch_size: int = NEWSBOT_INDEX_BATCH_SIZE,
+        batch_delay: float = NEWSBOT_INDEX_BATCH_DELAY,
+    ) -> None:
         self.output_dir = output_dir
         self.stats = stats
         self.settings = settings
+        self.in_flight = in_flight or InFlight(NEWSBOT_NEAR_DUPLICATE_DISTANCE)
+        self.batch_size = max(1, batch_size)
+        self.batch_delay = batch_delay
         self.index: Index | None = None
-        self.claims: Claims | None = None
+        self.claims: CrawlClaims | None = None
         self.ledger: FailureLedger | PostgresFailureLedger | None = None
+        self.written: list[tuple[Written, Deferred]] = []
+        self.flush_call: IDelayedCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        settings = crawler.settings
+        distance = settings.getint("NEWSBOT_NEAR_DUPLICATE_DISTANCE", NEWSBOT_NEAR_DUPLICATE_DISTANCE)
         return cls(
-            Path(crawler.settings.get("NEWSBOT_OUTPUT_DIR", "output")), crawler.stats, crawler.settings
+            Path(settings.get("NEWSBOT_OUTPUT_DIR", "output")),
+            crawler.stats,
+            settings,
+            InFlight.of(crawler, distance),
+            settings.getint("NEWSBOT_INDEX_BATCH_SIZE", NEWSBOT_INDEX_BATCH_SIZE),
+            settings.getfloat("NEWSBOT_INDEX_BATCH_DELAY", NEWSBOT_INDEX_BATCH_DELAY),
         )
 
     def open_spider(self) -> None:
@@ -62,10 +107,11 @@ class StorePipeline:
         for stale in remove_stale_temporaries(self.output_dir):
             logger.info("removed %s, left by an interrupted write", stale)
         self.index = open_index(self.output_dir, self.settings)
-        self.claims = claims_of(self.index)
+        self.claims = CrawlClaims(self.in_flight, claims_of(self.index))
         self.ledger = open_ledger(self.output_dir, self.settings)
 
     def close_spider(self) -> None:
+        self.flush()
         for database in (self.index, self.ledger):
             if database is not None:
                 database.close()
@@ -77,48 +123,117 @@ class StorePipeline:
         logger.error("%s: %s", message, error)
         return (RetryLater if retry else DropItem)(f"{reason} failed: {error}", log_level="DEBUG")
 
-    def process_item(self, item: object) -> object:
+    async def process_item(self, item: object) -> object:
+        """Write the post in a pool thread, then wait for its batch to be indexed; the item."""
         adapter = ItemAdapter(item)
         try:
-            return self._store(item, adapter)
+            relpath, text = self.post_file(adapter)
+            try:
+                outcome = await maybe_deferred_to_future(
+                    deferToThread(write_post, self.output_dir, relpath, text)
+                )
+            except (OSError, ValueError) as error:
+                self.not_written(adapter, relpath, error)
+            indexed: Deferred = Deferred()
+            self.written.append((Written(outcome, item, relpath), indexed))
+            if len(self.written) >= self.batch_size:
+                self.flush()
+            elif self.flush_call is None:
+                from twisted.internet import reactor
+
+                self.flush_call = reactor.callLater(self.batch_delay, self.flush)
+            return await maybe_deferred_to_future(indexed)
         finally:
             self.claims.release(adapter["key"], adapter["body_hash"], adapter["simhash"])
 
-    def _store(self, item: object, adapter: ItemAdapter) -> object:
+    def store(self, item: object) -> object:
+        """``process_item`` in this thread and alone in its index transaction: the item."""
+        adapter = ItemAdapter(item)
+        try:
+            relpath, text = self.post_file(adapter)
+            try:
+                outcome = write_post(self.output_dir, relpath, text)
+            except (OSError, ValueError) as error:
+                self.not_written(adapter, relpath, error)
+            (result,) = self.record([Written(outcome, item, relpath)])
+            if isinstance(result, DropItem):
+                raise result
+            return result
+        finally:
+            self.claims.release(adapter["key"], adapter["body_hash"], adapter["simhash"])
+
+    def flush(self) -> None:
+        """Index the posts written so far in one transaction and hand each its item or its refusal."""
+        if self.flush_call is not None and self.flush_call.active():
+            self.flush_call.cancel()
+        self.flush_call = None
+        batch, self.written = self.written, []
+        if not batch:
+            return
+        for (_, indexed), result in zip(batch, self.record([written for written, _ in batch]), strict=True):
+            if isinstance(result, DropItem):
+                indexed.errback(Failure(result))
+            else:
+                indexed.callback(result)
+
+    @staticmethod
+    def post_file(adapter: ItemAdapter) -> tuple[str, str]:
+        """The post's path under the output folder and its text."""
         relpath = adapter.get("path") or post_relpath(
             adapter["site"], adapter["published"], post_name(adapter["key"])
         )
-        try:
-            outcome = write_post(self.output_dir, relpath, render(post_of(adapter)))
-        except OSError as error:
+        return relpath, render(post_of(adapter))
+
+    def not_written(self, adapter: ItemAdapter, relpath: str, error: Exception) -> NoReturn:
+        """Refuse a post ``write_post`` failed on: an ``OSError`` may pass, a ``ValueError`` (a path leaving the
+        archive) never does."""
+        if isinstance(error, OSError):
             raise self.refuse(
                 "write", f"could not write {relpath} for {adapter['url']}", error, True
             ) from error
-        except ValueError as error:
-            raise self.refuse(
-                "write", f"refused to write {relpath} for {adapter['url']}", error, False
-            ) from error
-        adapter["path"] = relpath
-        adapter["status"] = outcome
-        entry = Entry(
-            key=adapter["key"],
-            path=relpath,
-            url=adapter["url"],
-            body_hash=adapter["body_hash"],
-            simhash=adapter["simhash"],
-            published=adapter["published"].astimezone(UTC).isoformat(),
-        )
-        try:
-            self.index.record(entry)
-        except INDEX_ERRORS as error:
-            message = f"wrote {relpath} but could not index it (newsbot reindex repairs this)"
-            raise self.refuse("index", message, error, True) from error
-        try:
-            self.ledger.remove(entry.key)
-        except INDEX_ERRORS as error:
-            logger.warning(
-                "stored %s but could not take it out of the failed-article ledger: %s", relpath, error
+        raise self.refuse(
+            "write", f"refused to write {relpath} for {adapter['url']}", error, False
+        ) from error
+
+    def record(self, batch: list[Written]) -> list[object | DropItem]:
+        """Index written posts in one transaction and take them out of the ledger; each one's item, or the
+        ``RetryLater`` to drop it with when the index refused the transaction."""
+        entries = []
+        for written in batch:
+            adapter = ItemAdapter(written.item)
+            adapter["path"] = written.relpath
+            adapter["status"] = written.outcome
+            entries.append(
+                Entry(
+                    key=adapter["key"],
+                    path=written.relpath,
+                    url=adapter["url"],
+                    body_hash=adapter["body_hash"],
+                    simhash=adapter["simhash"],
+                    published=adapter["published"].astimezone(UTC).isoformat(),
+                )
             )
-        self.stats.inc_value(f"newsbot/{outcome}")
-        logger.info("%s %s -> %s", outcome, adapter["url"], relpath)
-        return item
+        try:
+            self.index.record_many(entries)
+        except INDEX_ERRORS as error:
+            return [
+                self.refuse(
+                    "index",
+                    f"wrote {written.relpath} but could not index it (newsbot reindex repairs this)",
+                    error,
+                    True,
+                )
+                for written in batch
+            ]
+        for written, entry in zip(batch, entries, strict=True):
+            try:
+                self.ledger.remove(entry.key)
+            except INDEX_ERRORS as error:
+                logger.warning(
+                    "stored %s but could not take it out of the failed-article ledger: %s",
+                    written.relpath,
+                    error,
+                )
+            self.stats.inc_value(f"newsbot/{written.outcome}")
+            logger.info("%s %s -> %s", written.outcome, entry.url, written.relpath)
+        return [written.item for written in batch]
