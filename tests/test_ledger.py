@@ -166,9 +166,9 @@ def test_a_failure_asked_again_until_max_attempts_is_given_up_and_shown(tmp_path
         None,
     )
 
-    other_source = run_newsbot("retry", str(out), "--source", "caixin")
+    other_source = run_newsbot("retry", str(out), "--source", "nbd")
     assert other_source.returncode == 0 and other_source.stdout.endswith(
-        "0 given-up articles of caixin are due again; the next crawl of their source asks for them\n"
+        "0 given-up articles of nbd are due again; the next crawl of their source asks for them\n"
     )
     retried = run_newsbot("retry", "--archive", str(out))
     assert retried.returncode == 0, retried.stderr
