@@ -31,6 +31,8 @@ SCHEMA = (
 )
 SCHEMA_LOCK = 0x6E657773626F74  # pg_advisory_xact_lock key: one worker creates the tables at a time
 DEFAULT_CLAIM_SECONDS = 60.0
+# Claims need not outlive a server crash (they expire anyway): their commits skip the wait for the WAL flush.
+NOT_DURABLE = "SET LOCAL synchronous_commit = off"
 PROCESS_OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 _UPSERT = (
     f"INSERT INTO entries ({keys.COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET"
@@ -217,6 +219,7 @@ class PostgresIndex(Connected):
         when another owner holds a live claim on its key, its body or a near-duplicate table code of it."""
         names = claim_names(key, body_hash, simhash)
         with self._transaction() as tx:
+            tx.connection.execute(NOT_DURABLE)
             granted = tx.connection.execute(
                 "INSERT INTO claims SELECT name, %s, now() + make_interval(secs => %s) FROM unnest(%s::text[]) AS name"
                 " ON CONFLICT (claim) DO UPDATE SET owner = excluded.owner, expires = excluded.expires"
@@ -231,6 +234,7 @@ class PostgresIndex(Connected):
     def release(self, key: str, body_hash: str, simhash: int) -> None:
         """Give up this owner's claim on an article (releasing twice is harmless)."""
         with self._transaction() as tx:
+            tx.connection.execute(NOT_DURABLE)
             tx.connection.execute(
                 "DELETE FROM claims WHERE claim = ANY(%s) AND owner = %s",
                 (claim_names(key, body_hash, simhash), self.owner),
