@@ -98,6 +98,12 @@ class NewsbotCommand(ScrapyCommand):
         self.log_error(message)
         self.exitcode = EXIT_FAILED
 
+    def check_index_url(self) -> None:
+        """Refuse (``UsageError``) a ``NEWSBOT_INDEX_URL`` or ``REDIS_URL`` that is not one, or a shared crawl's
+        number setting that is none (``shared_settings_problem``)."""
+        if problem := shared_settings_problem(self.settings):
+            raise UsageError(problem)
+
     def log_error(self, message: str) -> None:
         """Log ``message`` as an ERROR where the log goes to a file (``LOG_FILE``: a Scrapyd job's log), so the
         reason a run never started is there too, even before Scrapy has configured logging."""
@@ -167,8 +173,7 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
                 self.settings.getfloat(name)
             except ValueError:
                 raise UsageError(f"-s {name}: {self.settings.get(name)!r} is not a number") from None
-        if problem := shared_settings_problem(self.settings):
-            raise UsageError(problem)
+        self.check_index_url()
 
     def max_failure_share(self) -> float:
         return self.settings.getfloat("NEWSBOT_MAX_FAILURE_SHARE", DEFAULT_MAX_FAILURE_SHARE)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import socket
 import uuid
@@ -130,7 +131,7 @@ def shared_settings_problem(settings: BaseSettings) -> str | None:
     for name, kind in POSITIVE_SETTINGS.items():
         value = settings.get(name)
         try:
-            if value is not None and kind(value) <= 0:
+            if value is not None and not 0 < kind(value) < math.inf:
                 raise ValueError
         except (TypeError, ValueError):
             what = "a whole number" if kind is int else "a number of seconds"

@@ -378,3 +378,16 @@ def test_a_walk_cut_short_by_a_failed_listing_page_is_walked_on_by_the_next_run(
     with serve(roll_pages([first_page, second_page]), tmp_path / "again") as server:
         crawl_to(server.address, out, stats)
         assert server.hits[CHINA.roll_url(2)] == 0, "the finished walk is not walked again"
+
+
+def test_a_walk_whose_next_listing_page_is_gone_ends_there_instead_of_failing_every_later_run(tmp_path):
+    made = site_articles(3, seed=32)
+    out, stats = tmp_path / "out", tmp_path / "summary.json"
+    gone = roll_pages([made, made])
+    gone[CHINA.roll_url(2)] = {"body": "<h1>404</h1>", "headers": HTML, "status": 404}
+    with serve(gone, tmp_path / "gone") as server:
+        crawl_to(server.address, out, stats)
+        assert summary(stats)["newsbot/failed/listing"] == 1
+        later = crawl_to(server.address, out, stats)
+        assert server.hits[CHINA.roll_url(2)] == 1, "the walk ended at the page that is gone"
+    assert "walking on" not in later.log and later.returncode == 0

@@ -314,7 +314,8 @@ def long_backfill() -> tuple[list[str], dict]:
 
 
 def stop_mid_backfill(server: SnapshotServer, out: Path, args: list[str], how: signal.Signals) -> None:
-    """Start a backfill through ``server`` into ``out``; send it ``how`` once five posts are written."""
+    """Start a backfill through ``server`` into ``out``; send it ``how`` once five articles are indexed (posts are
+    indexed in batches after they are written)."""
     process = subprocess.Popen(
         [
             sys.executable, "-c", "from newsbot.cli import main; main()", "crawl", "sina-finance",
@@ -327,7 +328,7 @@ def stop_mid_backfill(server: SnapshotServer, out: Path, args: list[str], how: s
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(posts(out) if out.is_dir() else {}) < 5:
+        while time.monotonic() < deadline and len(index_locations(out) if out.is_dir() else []) < 5:
             time.sleep(0.05)
     finally:
         process.send_signal(how)

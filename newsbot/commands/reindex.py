@@ -41,6 +41,7 @@ class Command(NewsbotCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give one output folder")
+        self.check_index_url()
         workers = getattr(opts, "workers", None)
         if workers is None:
             workers = os.cpu_count() or 1

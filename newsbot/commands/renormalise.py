@@ -159,7 +159,7 @@ class Command(ReplayCommand):
             for name, value in self.settings.copy_to_dict().items()
             if (self.settings.getpriority(name) or 0) > SETTINGS_PRIORITIES["project"]
         }
-        pool = ProcessPoolExecutor(opts.workers, mp_context=get_context("spawn"))
+        pool = ProcessPoolExecutor(opts.workers, mp_context=get_context("spawn"), max_tasks_per_child=1)
         with TemporaryDirectory(prefix="newsbot-renormalise-") as scratch, pool:
             feeds = [Path(scratch) / f"{number}.jsonl" for number in range(opts.workers)]
             futures = [

@@ -39,6 +39,7 @@ class Command(NewsbotCommand):
             raise UsageError("give at most one archive folder")
         if opts.days < 1:
             raise UsageError("--days takes a whole number of days, at least 1")
+        self.check_index_url()
         folder = Path(args[0] if args else self.settings.get("NEWSBOT_OUTPUT_DIR", "output"))
         if not folder.is_dir():
             raise UsageError(f"no such folder: {folder}")

@@ -34,6 +34,7 @@ class Command(NewsbotCommand):
         super().process_options(args, opts)
         if len(args) > 1:
             raise UsageError("give one folder")
+        self.check_index_url()
         self.folder = self.archive_folder(opts, args)
         if not self.folder.is_dir():
             raise UsageError(f"no such folder: {self.folder}")

@@ -201,7 +201,14 @@ class Progress:
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        crawler.signals.connect(extension.item_error, signal=signals.item_error)
         return extension
+
+    def item_error(self, item: Any, response: Any, spider: Spider, failure: Any) -> None:
+        """Count an item a pipeline raised on (not a refusal: an error Scrapy logs as "Error processing") as a
+        failed article, so the run's outcome shows it."""
+        self.crawler.stats.inc_value("newsbot/failed")
+        self.crawler.stats.inc_value("newsbot/failed/item_error")
 
     def terminal_handlers(self) -> list[logging.Handler]:
         """The root log handlers that write to this extension's terminal."""

@@ -76,6 +76,7 @@ class UnseenArticles:
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         if folders:
             self.enter_missing_posts(output_dir, folders)
@@ -190,6 +191,12 @@ class UnseenArticles:
             self.write(self.ledger.remove, key)
         else:
             self.record_failure(key, f"refused: {exception}", retry=False)
+
+    def item_error(self, item: Any, response: Any, spider: Spider, failure: Failure) -> None:
+        """A pipeline raised on the article (an error, not a refusal): it stays in the ledger to be asked again."""
+        key = ItemAdapter(item).get("key")
+        if self.pending.pop(key, None) is not None:
+            self.record_failure(key, f"error while storing: {failure.value!r}"[:500], retry=True)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if reason == "finished":

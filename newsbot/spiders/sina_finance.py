@@ -50,7 +50,7 @@ from newsbot.sources.sina_finance import (
     list_page_links,
     parse_roll_page,
 )
-from newsbot.spiders import UnseenArticles
+from newsbot.spiders import UnseenArticles, retryable
 from newsbot.spiders.article import failure_reason
 
 logger = logging.getLogger(__name__)
@@ -244,7 +244,8 @@ class SinaFinanceSpider(scrapy.Spider):
 
     def keep_walk(self, channel_key: str, page: int | None) -> None:
         """Note how far the walk of a channel still has to go (``page``), or that it finished (``None``), so a
-        run killed mid-walk or whose next listing failed is walked on by the next run (``ListedTable.walking``)."""
+        run killed mid-walk, or whose next listing failed for a reason a retry may change (5xx, a timeout), is
+        walked on by the next run (``ListedTable.walking``); a page that is gone (4xx) ends the walk."""
         try:
             if page is None:
                 self.listed.walked(channel_key)
@@ -395,6 +396,8 @@ class SinaFinanceSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("newsbot/failed/listing")
         logger.warning("listing page failed: %s %s", failure_reason(failure), failure.request.url)
+        if not retryable(failure):
+            self.keep_walk(failure.request.cb_kwargs["channel_key"], None)
 
     def article_failed(self, failure: Failure) -> None:
         self.unseen.failed(failure)
