@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from scrapy.settings import Settings
 
 from newsbot.commands.reindex import Command
 from newsbot.index import ArchiveIndex, entry_from_post, index_path, post_paths
@@ -34,6 +35,7 @@ class Result:
 def reindex(folder: Path, capsys: pytest.CaptureFixture) -> Result:
     """``newsbot reindex FOLDER``: its exit status and output."""
     command = Command()
+    command.settings = Settings()
     command.run([str(folder)], argparse.Namespace())
     return Result(command.exitcode, capsys.readouterr().out)
 
