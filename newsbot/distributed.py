@@ -155,17 +155,14 @@ def shared_settings_problem(settings: BaseSettings) -> str | None:
 
 def unreachable_server(settings: BaseSettings, timeout: float = 10.0) -> str | None:
     """One line naming the shared server (``REDIS_URL``, ``NEWSBOT_INDEX_URL``) a crawl cannot use now and why,
-    or ``None`` when every one set answers within ``timeout`` seconds (or none is set)."""
+    or ``None`` when every one set answers within ``timeout`` seconds (or none is set). The URLs are the ones
+    ``shared_settings_problem`` passed."""
     if url := redis_url(settings):
         try:
             redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout).ping()
         except (redis.RedisError, ValueError) as error:
             return f"cannot reach the frontier at REDIS_URL {without_password(url)}: {first_line(error)}"
-    try:
-        url = postgres_url(settings)
-    except ValueError as error:
-        return str(error)
-    if url:
+    if url := index_url(settings):
         try:
             psycopg.connect(url, connect_timeout=max(1, round(timeout))).close()
         except psycopg.Error as error:
@@ -309,17 +306,19 @@ class LeasingScheduler(Scheduler):
         """Tell the other workers this one is alive for ``worker_timeout`` seconds more."""
         self.server.set(self._key("worker", self.worker), 1, px=int(self.worker_timeout * 1000))
 
+    def _members(self, what: str) -> set[str]:
+        """The members of this run's Redis set ``what``, as text."""
+        return {m.decode() if isinstance(m, bytes) else m for m in self.server.smembers(self._key(what))}
+
     def _live_workers(self) -> list[str]:
-        workers = [
-            w.decode() if isinstance(w, bytes) else w for w in self.server.smembers(self._key("workers"))
+        return [
+            w for w in self._members("workers") if w != self.worker and self.server.exists(self._key("worker", w))
         ]
-        return [w for w in workers if w != self.worker and self.server.exists(self._key("worker", w))]
 
     def _recover_dead(self) -> int:
         """Put the leased requests of dead workers back in the queue; return how many (under the lock)."""
         recovered = 0
-        for raw in self.server.smembers(self._key("workers")):
-            worker = raw.decode() if isinstance(raw, bytes) else raw
+        for worker in self._members("workers"):
             if worker == self.worker or self.server.exists(self._key("worker", worker)):
                 continue
             recovered += self._requeue(self._key("leased", worker))
@@ -401,7 +400,7 @@ class LeasingScheduler(Scheduler):
         with self._lock():
             self.server.sadd(self._key("idle"), self.worker)
             self._recover_dead()
-            idle = {w.decode() if isinstance(w, bytes) else w for w in self.server.smembers(self._key("idle"))}
+            idle = self._members("idle")
             busy = [w for w in self._live_workers() if w not in idle or self.server.exists(self._key("leased", w))]
         if len(self.queue) or busy:
             raise DontCloseSpider
