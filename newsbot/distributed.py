@@ -31,11 +31,12 @@ import json
 import logging
 import math
 import os
+import re
 import socket
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg
 import redis
@@ -150,6 +151,30 @@ def shared_settings_problem(settings: BaseSettings) -> str | None:
     url = redis_url(settings)
     if url and urlsplit(url).scheme not in REDIS_SCHEMES:
         return f"REDIS_URL must be a redis://, rediss:// or unix:// URL, not {without_password(url)!r}"
+    if url and (problem := redis_url_problem(url)):
+        return f"REDIS_URL: {problem} in {without_password(url)!r}"
+    return None
+
+
+def redis_url_problem(url: str) -> str | None:
+    """What redis-py's ``ConnectionPool.from_url`` would make of ``url`` that is not what it says, else ``None``:
+    a query value or name redis-py refuses (``parse_url``, the connection's keyword arguments), or a database
+    that is not a whole number from 0 (redis-py reads ``/abc`` as database 0 and lets ``?db=-1`` reach the
+    server). A database above the server's ``databases`` is the server's to refuse (``unreachable_server``)."""
+    parts = urlsplit(url)
+    try:
+        options = redis.connection.parse_url(url)
+        redis.ConnectionPool.from_url(url).make_connection()
+    except TypeError as error:
+        unknown = re.search(r"keyword argument '(\w+)'", str(error))
+        return f"redis-py takes no option {unknown[1]!r}" if unknown else first_line(error)
+    except ValueError as error:
+        return first_line(error).rstrip(".").replace(" in connection URL", "")
+    path = unquote(parts.path).strip("/")
+    if parts.scheme != "unix" and not parse_qs(parts.query).get("db") and path and not path.isdecimal():
+        return f"database {path!r} is not a whole number from 0"
+    if options.get("db", 0) < 0:
+        return f"database {options['db']} is not a whole number from 0"
     return None
 
 

@@ -15,14 +15,21 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis.connection
 from scrapy.settings import Settings
 
 from bench.faults import archive_problems, partial_posts, posts
 from bench.pages import read_truth, write_snapshot
-from newsbot.distributed import lost_server, run_name, shared_politeness
+from newsbot.distributed import (
+    lost_server,
+    redis_url_problem,
+    run_name,
+    shared_politeness,
+    unreachable_server,
+)
 from newsbot.history import open_history
 from newsbot.index import ArchiveIndex, Entry, index_path
-from newsbot.index.backends import LocalClaims, claims_of, open_index
+from newsbot.index.backends import LocalClaims, claims_of, open_index, without_password
 from newsbot.index.postgres import PostgresIndex, claim_names
 from newsbot.ledger import open_ledger
 from newsbot.politeness import SiteTurns
@@ -350,6 +357,55 @@ def test_a_shared_server_that_does_not_answer_at_start_is_one_line_and_exit_1(tm
     assert line.startswith(f"newsbot: error: cannot reach {named} ") and str(port) in line
     assert "pw" not in line and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["redis://h", "redis://h/", "redis://h/3", "redis://h:6380/15", "redis://h/abc?db=2", "rediss://u:p@h/1",
+     "unix:///run/redis.sock", "unix:///run/redis.sock?db=4", "redis://h/0?socket_timeout=2.5&health_check_interval=3"],
+)
+def test_a_redis_url_redis_py_reads_as_written_passes(url):
+    assert redis_url_problem(url) is None
+    assert redis.connection.parse_url(url).get("db", 0) >= 0
+
+
+@pytest.mark.parametrize(
+    ("url", "problem", "redis_py_db"),
+    [
+        ("redis://h/abc", "database 'abc' is not a whole number from 0", 0),
+        ("redis://h/0/1", "database '0/1' is not a whole number from 0", 1),
+        ("redis://h/-1", "database '-1' is not a whole number from 0", -1),
+        ("redis://h?db=-1", "database -1 is not a whole number from 0", -1),
+        ("unix:///run/redis.sock?db=-2", "database -2 is not a whole number from 0", -2),
+    ],
+)
+def test_a_redis_url_whose_database_redis_py_misreads_is_a_problem(url, problem, redis_py_db):
+    assert redis.connection.parse_url(url).get("db", 0) == redis_py_db
+    assert redis_url_problem(url) == problem
+
+
+def test_a_redis_url_redis_py_refuses_is_a_problem_in_its_words():
+    assert redis_url_problem("redis://h?db=x") == "Invalid value for 'db'"
+    assert redis_url_problem("redis://h?max_connections=many") == "Invalid value for 'max_connections'"
+    assert redis_url_problem("redis://h?colour=red") == "redis-py takes no option 'colour'"
+
+
+def test_a_url_in_a_message_has_no_password_even_unparsable():
+    assert without_password("postgresql://u:s3cret@db.example/x") == "postgresql://u@db.example/x"
+    assert without_password("redis://:s3cret@h/0") == "redis://@h/0"
+    assert without_password("redis://u:s3:cr@t@[::1/0") == "redis://u@[::1/0"
+    assert without_password("redis://h/0?db=1&password=s3cret") == "redis://h/0?db=1&password=***"
+    assert without_password("unix:///run/redis.sock") == "unix:///run/redis.sock"
+
+
+def test_a_database_beyond_the_server_s_count_is_the_server_s_one_line(redis_server):
+    databases = int(redis_server.client().config_get("databases")["databases"])
+    settings = Settings({"REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/{databases}"})
+    assert redis_url_problem(settings["REDIS_URL"]) is None
+    problem = unreachable_server(settings, timeout=5)
+    assert problem.startswith("cannot reach the frontier at REDIS_URL ") and "out of range" in problem
+    settings["REDIS_URL"] = f"redis://127.0.0.1:{redis_server.port}/{databases - 1}"
+    assert unreachable_server(settings, timeout=5) is None
 
 
 def test_a_shared_run_is_named_by_its_spider_and_arguments():

@@ -7,11 +7,11 @@ environment variable of that name); without it each output folder keeps its own 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
@@ -57,15 +57,16 @@ def index_url(settings: Mapping[str, Any] | None = None) -> str | None:
 
 
 def without_password(url: str) -> str:
-    """``url`` with any password left out, to name a server in a message (an unparsable URL as given)."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-    except ValueError:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}@{netloc}"))
+    """``url`` with any password left out, to name a server in a message: the one in its user part and a
+    ``password`` query value (libpq and redis-py take both), also from a URL ``urlsplit`` cannot parse."""
+    scheme, separator, rest = url.partition("://")
+    if separator:
+        end = min((at for at in map(rest.find, "/?#") if at >= 0), default=len(rest))
+        user, at, host = rest[:end].rpartition("@")
+        if at:
+            rest = f"{user.partition(':')[0]}@{host}{rest[end:]}"
+        url = f"{scheme}://{rest}"
+    return re.sub(r"(?<=[?&])password=[^&#]*", "password=***", url)
 
 
 def first_line(error: BaseException) -> str:
