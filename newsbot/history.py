@@ -72,9 +72,10 @@ class Run:
 
 
 def source_name(spider: Spider) -> str:
-    """The source a spider crawls: its configured source's name (feed spiders), else the spider's name."""
+    """The source a spider's runs go by: its configured source's name (feed spiders), else its ``source_name``
+    (``renormalise`` for that command's spiders), else the spider's name."""
     source = getattr(spider, "source", None)
-    return getattr(source, "name", None) or spider.name
+    return getattr(source, "name", None) or getattr(spider, "source_name", "") or spider.name
 
 
 def run_from_stats(

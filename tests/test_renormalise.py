@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -238,3 +239,25 @@ def test_renormalise_refuses_no_workers(tmp_path):
     done = run_newsbot("renormalise", str(warc), "--archive", str(tmp_path / "out"), "--workers", "0")
     assert done.returncode == 2
     assert "--workers must be at least 1" in done.stderr.strip().splitlines()[-1]
+
+
+def test_status_lists_renormalise_runs_as_renormalise_and_a_warc_replay_as_warc(tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    record(warc, (ARTICLE, FIRST), (OTHER, SECOND))
+    out = tmp_path / "out"
+    for workers in ("1", "2"):
+        done = run_newsbot("renormalise", str(warc), "--archive", str(out), "--workers", workers)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "renormalise: ok: " in done.stderr and "warc: ok" not in done.stderr
+    replayed = run_newsbot("replay", str(warc), "--archive", str(tmp_path / "replayed"))
+    assert replayed.returncode == 0, replayed.stderr[-3000:]
+    status = run_newsbot("status", str(out), "--json")
+    assert status.returncode == 0, status.stderr
+    (row,) = json.loads(status.stdout)
+    assert row["source"] == "renormalise"
+    assert (row["outcome"], row["archived_day"]) == ("ok", 2)
+    assert row["newest_post"].startswith("2022-01-21")
+    table = run_newsbot("status", str(out)).stdout.splitlines()
+    assert [line.split()[0] for line in table[1:]] == ["renormalise"]
+    (other,) = json.loads(run_newsbot("status", str(tmp_path / "replayed"), "--json").stdout)
+    assert other["source"] == "warc"

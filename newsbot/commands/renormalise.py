@@ -46,6 +46,7 @@ from newsbot.warc import RecordRef, read_response
 
 logger = logging.getLogger(__name__)
 
+RUN_SOURCE = "renormalise"
 DEDUPE = "newsbot.pipelines.dedupe.DedupePipeline"
 NORMALISE = "newsbot.pipelines.normalise.NormalisePipeline"
 # What a deriving worker runs (normalise, which fingerprints the body too, in the worker's own thread), and the
@@ -141,7 +142,7 @@ class Command(ReplayCommand):
         if opts.workers > 1:
             return self.run_workers(pages, pipelines, opts, started)
         self.settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
-        self.crawlers: list[Crawler] = [self._create_crawler("warc")]
+        self.crawlers: list[Crawler] = [self._create_crawler(RenormaliseSpider)]
         self.crawler_process.crawl(self.crawlers[0], **opts.spargs)
         self.crawler_process.start()
         seconds = time.perf_counter() - started
@@ -227,7 +228,14 @@ def read_and_parse(pages: list[RecordRef]) -> float:
     return time.perf_counter() - started
 
 
-class StretchSpider(WarcSpider):
+class RenormaliseSpider(WarcSpider):
+    """The ``warc`` spider as ``renormalise`` runs it: its runs go by ``renormalise`` in the run history (what
+    ``newsbot status`` lists) and the summary, apart from ``replay``'s."""
+
+    source_name = RUN_SOURCE
+
+
+class StretchSpider(RenormaliseSpider):
     """The ``warc`` spider over the pages at ``urls`` only (a deriving worker's stretch)."""
 
     urls: frozenset[str] = frozenset()
@@ -300,6 +308,7 @@ class DerivedSpider(scrapy.Spider):
     and count the workers' stats here; stops at a worker that failed."""
 
     name = "warc"
+    source_name = RUN_SOURCE
     derivations: tuple[tuple[Path, Future], ...] = ()
 
     async def start(self) -> AsyncIterator[Article]:
