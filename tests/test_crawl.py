@@ -14,11 +14,14 @@ import pytest
 
 from newsbot.fingerprint import body_text, simhash
 from newsbot.items import Article
+from newsbot.ledger import open_ledger
 from newsbot.post import http_date
+from newsbot.settings import ITEM_PIPELINES
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, MANIFEST, SnapshotServer
 from newsbot.sources.sina_finance import channel_by_key
 from newsbot.validate import validate_tree
 from tests.conftest import SEED_URL, SHARED, is_seed_post, needs_shared
+from tests.raising_pipeline import RAISE_FOR_SETTING
 from tests.servers import ROOT, run_newsbot, serve
 
 BUNDLED = json.loads((BUNDLED_SNAPSHOT / MANIFEST).read_text(encoding="utf-8"))
@@ -48,9 +51,10 @@ def roll(*urls: str) -> dict:
 
 
 def crawl(
-    server: SnapshotServer, out: Path, *args: str, exit_status: int = 0
+    server: SnapshotServer, out: Path, *args: str, exit_status: int = 0, tracebacks: int = 0
 ) -> tuple[subprocess.CompletedProcess, dict]:
-    """Crawl through ``server`` into ``out``, expecting ``exit_status``; the finished process and its summary."""
+    """Crawl through ``server`` into ``out``, expecting ``exit_status`` and ``tracebacks`` logged tracebacks (of
+    a faulty component); the finished process and its summary."""
     summary = out.parent / f"{out.name}-summary.json"
     done = run_newsbot(
         "crawl",
@@ -67,7 +71,7 @@ def crawl(
         f"NEWSBOT_SUMMARY_FILE={summary}",
         *args,
     )
-    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert done.stderr.count("Traceback") == tracebacks, done.stderr[-3000:]
     assert done.returncode == exit_status, done.stderr[-3000:]
     return done, json.loads(summary.read_text(encoding="utf-8"))
 
@@ -350,3 +354,44 @@ def test_scrapy_crawl_o_in_the_project_exports_items_and_does_not_make_a_folder(
     assert done.returncode == 0, done.stderr[-3000:]
     assert items.is_file()
     assert len(items.read_text(encoding="utf-8").splitlines()) == len(posts(out)) == len(ARTICLES)
+
+
+@pytest.mark.parametrize("position", [350, 450], ids=["before-dedupe", "between-dedupe-and-store"])
+def test_an_article_a_pipeline_raises_on_fails_the_run_stays_in_the_ledger_and_is_archived_next_run(
+    tmp_path, position
+):
+    out = tmp_path / "archive"
+    entries = {CHINA.roll_url(1): roll(A, B, C), A: page(A), B: page(B), C: page(C)}
+    pipelines = {**ITEM_PIPELINES, "tests.raising_pipeline.RaisingPipeline": position}
+    raising = ("-s", f"ITEM_PIPELINES={json.dumps(pipelines)}", "-s", f"{RAISE_FOR_SETTING}={B}")
+    with serve(entries, tmp_path) as server:
+        done, summary = crawl(
+            server, out, "--channels", "china", "--max-pages", "1", *raising, exit_status=1, tracebacks=1
+        )
+        assert "sina-finance: FAILED: 1 failed of 3 tried (33%)" in done.stderr
+        assert "[scrapy.core.scraper] ERROR: Error processing" in done.stderr
+        assert f"tests.raising_pipeline.PipelineFault: test fault on {B}" in done.stderr
+        assert summary["stats"]["newsbot/failed/item_error"] == 1
+        assert (summary["new"], summary["failed"], summary["exit_status"]) == (2, 1, 1)
+        assert sorted(posts(out)) == sorted(post_path(url) for url in (A, C))
+        with open_ledger(out) as ledger:
+            (entry,) = ledger.entries()
+        assert (entry.url, entry.attempts, entry.given_up) == (B, 1, False)
+        assert entry.next_try is not None and entry.last_error.startswith("error while storing: PipelineFault(")
+        status = run_newsbot("status", str(out), "--json")
+        (row,) = json.loads(status.stdout)
+        assert (row["source"], row["outcome"], row["retrying"], row["given_up"]) == ("sina-finance", "FAILED", 1, 0)
+
+        again, summary = crawl(server, out, "--channels", "china", "--max-pages", "1")
+    assert (server.hits[A], server.hits[B], server.hits[C]) == (1, 2, 1)
+    assert "sina-finance: ok: 1 new, 0 updated" in again.stderr
+    assert (summary["new"], summary["failed"], summary["stats"]["newsbot/ledger/retried"]) == (1, 0, 1)
+    assert sorted(posts(out)) == sorted(post_path(url) for url in (A, B, C))
+    with open_ledger(out) as ledger:
+        assert ledger.entries() == []
+
+
+def post_path(url: str) -> str:
+    """Where the bundled snapshot's article ``url`` is filed under the archive (``sina/YYYY/MM/ID.md``)."""
+    year, month = re.search(r"/(\d{4})-(\d{2})-\d{2}/", url).groups()
+    return f"sina/{year}/{month}/{url.rsplit('-', 1)[-1].split('.')[0]}.md"
