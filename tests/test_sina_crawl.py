@@ -415,3 +415,19 @@ def test_a_killed_runs_torn_queue_and_state_are_dropped_a_clean_ones_kept(tmp_pa
     (tmp_path / RUNNING_MARKER).touch()
     assert discard_killed_job(tmp_path)
     assert not (tmp_path / "requests.queue").exists() and not (tmp_path / "spider.state").exists()
+
+
+def test_since_keeps_a_list_page_s_links_whose_url_day_is_not_over_before_it(tmp_path):
+    futures = channel_by_key("futures")
+    links = "".join(f'<li><a href="{url}">{url[-12:]}</a></li>' for url in (A, B, C))
+    listing = {"body": f"<html><body><ul>{links}</ul></body></html>", "headers": {"Content-Type": "text/html"}}
+    entries = {futures.list_url: listing, A: page(A), B: page(B), C: page(C)}
+    with serve(entries, tmp_path) as server:
+        _, summary = crawl(server, tmp_path / "archive", "--channels", "futures", "--since", "2025-11-19")
+        assert (server.hits[futures.list_url], server.hits[A], server.hits[B], server.hits[C]) == (1, 1, 1, 0)
+        assert (summary["new"], summary["articles requested"]) == (2, 2)
+        _, everything = crawl(server, tmp_path / "archive", "--channels", "futures")
+    assert (server.hits[C], everything["new"]) == (1, 1)
+    assert sorted(Path(path).stem for path in posts(tmp_path / "archive")) == sorted(
+        url.rsplit("-", 1)[-1].split(".")[0] for url in (A, B, C)
+    )

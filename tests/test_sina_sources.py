@@ -1,9 +1,10 @@
 import json
-from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, urlsplit
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
+from newsbot.dates import BEIJING
 from newsbot.identity import without_cache_busters
 from newsbot.revisits import Seen, needs_revisit, open_listed
 from newsbot.sources.sina_finance import (
@@ -15,11 +16,14 @@ from newsbot.sources.sina_finance import (
     channel_for_path,
     channel_of_url,
     list_page_links,
+    listed_before,
     listed_item,
     parse_roll_page,
     unix_time,
     unwrap_jsonp,
+    url_day,
 )
+from tests.conftest import PAGES, needs_shared
 
 # DIYgod/RSSHub lib/routes/sina/finance/china.ts (pageid 155) and rollnews.ts (pageid 384).
 RSSHUB = {
@@ -238,3 +242,58 @@ def test_listed_table_keeps_mtime_title_and_visit_per_key_and_open_walks(tmp_pat
     assert table.open_walks() == {"china": 4}
     table.close()
     table.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "day"),
+    [
+        ("https://finance.sina.com.cn/futuremarket/2024-01-15/doc-inaaaaaa1234567.shtml", date(2024, 1, 15)),
+        ("https://finance.sina.cn/2025-11-20/detail-ibbbb.d.html", date(2025, 11, 20)),
+        ("http://chanye.finance.sina.com.cn/sm/2005-03-21/244339.shtml", date(2005, 3, 21)),
+        ("https://finance.sina.com.cn/2024-02-30/doc-iaaaa.shtml", None),
+        ("https://finance.sina.com.cn/2024-01-15/x/doc-iaaaa.shtml", None),
+        ("http://k.sina.com.cn/article_3057540037_b63e5bc502000bg5u.html", None),
+        ("https://t.cj.sina.com.cn/articles/view/6479293414/182322be600100i6z0", None),
+    ],
+)
+def test_url_day_is_the_folder_holding_the_page(url, day):
+    assert url_day(url) == day
+
+
+@needs_shared
+def test_url_day_is_the_day_the_saved_sina_pages_were_published():
+    """Against PROVENANCE.md of ../shared/pages: each Sina article's URL and its published time (Beijing)."""
+    checked = 0
+    for line in (PAGES / "PROVENANCE.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.split("|")]
+        if len(cells) > 8 and cells[1].startswith("`sina/") and cells[5].startswith("http") and cells[7]:
+            published = datetime.strptime(cells[7], "%Y-%m-%d %H:%M:%S")
+            day = url_day(unquote(cells[5]))
+            assert day in (None, published.date()), cells[1]
+            checked += day is not None
+    assert checked >= 10
+
+
+SINCE = datetime(2024, 1, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("entry", "before"),
+    [
+        (Listed("https://finance.sina.com.cn/futuremarket/2024-01-15/doc-ia.shtml"), False),
+        (Listed("https://finance.sina.com.cn/futuremarket/2024-01-14/doc-ia.shtml"), True),
+        (Listed("https://finance.sina.com.cn/futuremarket/2024-01-16/doc-ia.shtml"), False),
+        (Listed("https://t.cj.sina.com.cn/articles/view/6479293414/182322be600100i6z0"), False),
+        (Listed("https://finance.sina.com.cn/2024-01-20/doc-ia.shtml", published=SINCE - timedelta(seconds=1)), True),
+        (Listed("https://finance.sina.com.cn/2024-01-10/doc-ia.shtml", published=SINCE), False),
+    ],
+)
+def test_listed_before_takes_the_listed_time_else_the_whole_url_day(entry, before):
+    assert listed_before(entry, SINCE) is before
+
+
+def test_a_url_day_counts_as_before_only_once_it_ended_in_beijing():
+    beijing_midnight = datetime(2024, 1, 15, tzinfo=BEIJING)
+    entry = Listed("https://finance.sina.com.cn/futuremarket/2024-01-14/doc-ia.shtml")
+    assert listed_before(entry, beijing_midnight)
+    assert not listed_before(entry, beijing_midnight - timedelta(seconds=1))

@@ -11,10 +11,12 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import lxml.html
+
+from newsbot.dates import BEIJING
 
 SITE_NAME = "新浪财经"
 GROUP = "金融"
@@ -25,6 +27,8 @@ FINANCE_HOSTS = ("finance.sina.com.cn", "finance.sina.cn")
 ARTICLE_URL = re.compile(
     r"^https?://[a-z0-9.]*sina\.(?:com\.)?cn/.*/(?:doc-|detail-)i?[a-z0-9]+\.(?:s?html|d\.html)"
 )
+# The folder holding a Sina article page is the day it was filed, Beijing time: ``/china/2024-01-15/doc-i….shtml``.
+_URL_DAY = re.compile(r"/(\d{4})-(\d{2})-(\d{2})/[^/]+$")
 # The JSONP wrapper the roll API puts around its JSON when asked with ``callback=NAME``.
 _JSONP = re.compile(
     r"^(?:try\s*\{)?\s*[\w$.]+\s*\((?P<json>.*)\)\s*;?\s*(?:\}\s*catch\s*\(\w*\)\s*\{\s*\}\s*;?)?$", re.S
@@ -219,6 +223,28 @@ def parse_roll_page(text: str) -> Iterator[Listed | BadItem]:
                 yield bad
 
     return each()
+
+
+def url_day(url: str) -> date | None:
+    """The day (Beijing time) the folder of a Sina article URL shows (``…/2024-01-15/doc-i….shtml``), else
+    ``None``: no such folder, or a day the calendar lacks."""
+    match = _URL_DAY.search(urlsplit(url).path)
+    if match is None:
+        return None
+    try:
+        return date(*map(int, match.groups()))
+    except ValueError:
+        return None
+
+
+def listed_before(entry: Listed, since: datetime) -> bool:
+    """Whether a listed article is older than ``since`` (aware): by the time its listing gives (the roll API's),
+    else by the day its URL shows, once all of that day (Beijing time) is before ``since``; one with neither
+    is not."""
+    if entry.published is not None:
+        return entry.published < since
+    day = url_day(entry.url)
+    return day is not None and datetime.combine(day + timedelta(days=1), time(), BEIJING) <= since
 
 
 def list_page_links(html: str, base_url: str) -> list[Listed]:

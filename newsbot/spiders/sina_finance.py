@@ -48,6 +48,7 @@ from newsbot.sources.sina_finance import (
     channel_by_key,
     channel_of_url,
     list_page_links,
+    listed_before,
     parse_roll_page,
 )
 from newsbot.spiders import UnseenArticles, retryable
@@ -257,6 +258,8 @@ class SinaFinanceSpider(scrapy.Spider):
     def parse_list(self, response: Response, channel_key: str, page: int) -> Iterator[scrapy.Request]:
         channel = channel_by_key(channel_key)
         listed = list_page_links(response.text, response.url)
+        if self.since is not None:
+            listed = [entry for entry in listed if not listed_before(entry, self.since)]
         yield from self.article_requests(listed, channel, from_roll=False)
 
     def holds_fresh(self, listed: Iterable[Listed]) -> bool:
