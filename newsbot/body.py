@@ -2,7 +2,8 @@
 
 The body is sanitised as a browser parses it: ``nh3`` (the Rust ``ammonia`` sanitiser on ``html5ever``, the HTML5
 parsing algorithm with foreign content) keeps an allowlist of elements and attributes, then lxml rewrites URLs,
-images and whitespace on the sanitised tree.
+images and whitespace on the sanitised tree. Before it, SVG and MathML (foreign content, as html5lib parses it)
+become HTML spans of the text a browser shows of them.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import html
 import re
 import string
-from collections.abc import Iterable
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable, Iterator
 from urllib.parse import urljoin
 
+import html5lib
 import lxml.html
 import nh3
 from lxml import etree
@@ -117,8 +120,120 @@ SANITISER = nh3.Cleaner(
 
 def sanitise(html: str) -> str:
     """The body as a browser would build it (HTML5 parsing, foreign content), with only ``KEPT_ELEMENTS`` and
-    the attributes that neither run code nor load a document (``script_capable``); comments stay."""
-    return SANITISER.clean(html)
+    the attributes that neither run code nor load a document (``script_capable``); comments stay; SVG and
+    MathML give their shown text (``readable_foreign``)."""
+    return SANITISER.clean(readable_foreign(html))
+
+
+def readable_foreign(html: str) -> str:
+    """``html`` with each SVG and MathML element, as the HTML5 parser (html5lib) reads it, replaced by a
+    ``<span>`` of what a browser shows of it: SVG's ``<text>`` runs (a space between runs), MathML's tokens
+    (``msub``/``msup`` scripts as ``<sub>``/``<sup>``, a ``/`` between an ``mfrac``'s parts) and the HTML of
+    ``foreignObject``, ``mtext`` and the like; titles, descriptions, styles, scripts, definitions and
+    annotations, which a browser does not show, go. Markup without SVG or MathML comes back as it is."""
+    if not _FOREIGN_START.search(html):
+        return html
+    fragment = html5lib.parseFragment(html, container="div", treebuilder="etree", namespaceHTMLElements=False)
+    _replace_foreign(fragment)
+    walker = html5lib.getTreeWalker("etree")
+    serializer = html5lib.serializer.HTMLSerializer(
+        omit_optional_tags=False, quote_attr_values="always", minimize_boolean_attributes=False
+    )
+    return serializer.render(walker(fragment))
+
+
+SVG = "http://www.w3.org/2000/svg"
+MATHML = "http://www.w3.org/1998/Math/MathML"
+_FOREIGN_START = re.compile(r"<(?:svg|math)[\s/>]", re.IGNORECASE)
+# Foreign elements a browser does not render (SVG's resources and metadata, MathML's annotations), and those
+# that are code or style in any namespace.
+_UNSHOWN_FOREIGN = frozenset(
+    {"title", "desc", "metadata", "style", "script", "template", "defs", "symbol", "clipPath", "mask", "pattern",
+     "marker", "linearGradient", "radialGradient", "filter", "annotation", "annotation-xml"}
+)  # fmt: skip
+_SCRIPTS = {"msub": ("sub",), "msup": ("sup",), "msubsup": ("sub", "sup")}
+# MathML's token elements: the ones whose text it shows (text elsewhere in ``<math>`` is not rendered).
+_MATHML_TOKENS = frozenset({"mi", "mn", "mo", "ms", "mtext"})
+# Between two SVG text runs (each placed apart on the drawing): a space in the unwrapped text.
+RUN_BREAK = "\x00run"
+
+
+def _namespace(element: ElementTree.Element) -> str:
+    tag = element.tag
+    return tag[1:].split("}", 1)[0] if isinstance(tag, str) and tag.startswith("{") else ""
+
+
+def _replace_foreign(parent: ElementTree.Element) -> None:
+    for index, child in enumerate(list(parent)):
+        if _namespace(child) in (SVG, MATHML):
+            span = ElementTree.Element("span")
+            _append_all(span, _shown(child, in_text=False))
+            span.tail = child.tail
+            parent[index] = span
+        elif isinstance(child.tag, str):
+            _replace_foreign(child)
+
+
+def _shown(element: ElementTree.Element, in_text: bool) -> Iterator[str | ElementTree.Element]:
+    """The text and HTML elements a browser shows of foreign ``element`` (not its tail), with ``RUN_BREAK``
+    around each SVG text run; ``in_text``: inside an SVG ``<text>`` or a MathML token element."""
+    namespace = _namespace(element)
+    if not namespace:
+        if isinstance(element.tag, str):
+            _replace_foreign(element)
+            yield element
+        return
+    name = element.tag.rsplit("}", 1)[1]
+    if name in _UNSHOWN_FOREIGN:
+        return
+    run = namespace == SVG and name == "text"
+    in_text = in_text or run or (namespace == MATHML and name in _MATHML_TOKENS)
+    scripts = _SCRIPTS.get(name, ()) if namespace == MATHML else ()
+    if run:
+        yield RUN_BREAK
+    if in_text and element.text:
+        yield element.text
+    for number, child in enumerate(element):
+        if not isinstance(child.tag, str):
+            pass
+        elif 0 < number <= len(scripts):
+            script = ElementTree.Element(scripts[number - 1])
+            _append_all(script, _shown(child, in_text))
+            yield script
+        else:
+            if number and name == "mfrac" and namespace == MATHML:
+                yield "/"
+            yield from _shown(child, in_text)
+        if child.tail and in_text:
+            yield child.tail
+    if run:
+        yield RUN_BREAK
+
+
+def _append_all(element: ElementTree.Element, pieces: Iterable[str | ElementTree.Element]) -> None:
+    """Append ``pieces`` to ``element``: elements as children, text after the last one; a ``RUN_BREAK`` is a
+    space between two pieces that have none, else nothing."""
+    pending = False
+    for piece in pieces:
+        if piece is RUN_BREAK:
+            pending = True
+            continue
+        if pending and (element.text or len(element)):
+            last = (element[-1].tail if len(element) else element.text) or ""
+            if not last[-1:].isspace() and not (isinstance(piece, str) and piece[:1].isspace()):
+                piece = " " + piece if isinstance(piece, str) else _append_text(element, " ") or piece
+        pending = False
+        if not isinstance(piece, str):
+            element.append(piece)
+        else:
+            _append_text(element, piece)
+
+
+def _append_text(element: ElementTree.Element, text: str) -> None:
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + text
+    else:
+        element.text = (element.text or "") + text
 
 
 def _flatten_deep(html: str) -> str:

@@ -4,7 +4,7 @@ import html5lib
 import lxml.html
 import pytest
 
-from newsbot.body import MAX_DEPTH, has_text, inner_html, normalise
+from newsbot.body import MAX_DEPTH, has_text, inner_html, normalise, readable_foreign
 
 BASE = "https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml"
 
@@ -130,3 +130,103 @@ def test_deep_nesting_keeps_its_text_below_the_depth_limit():
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     assert max(len(list(element.iterancestors())) for element in root.iter()) <= MAX_DEPTH
     assert "第900段" in normalise("".join(f"<div><font>第{n}段" for n in range(20000)), BASE)[0]
+
+
+# SVG and MathML bodies: (served, the text a browser shows of them in order, text it does not show). What shows
+# follows SVG 2 (text is drawn only inside <text>; title, desc, style, defs are not drawn) and MathML Core (token
+# elements show their text; semantics shows its first child, not its annotations).
+FOREIGN = [
+    (
+        '<svg width="200" height="40"><title>图表标题</title><desc>图表说明</desc>'
+        '<text x="0" y="15">上证指数</text><text x="0" y="35">收涨<tspan font-weight="bold">1.2%</tspan></text></svg>',
+        ["上证指数", "收涨1.2%"],
+        ["图表标题", "图表说明"],
+    ),
+    (
+        "<svg><style>text { fill: red }</style><defs><text id='t'>定义里的字</text></defs>"
+        "<g><text><textPath href='#p'>沿路径的字</textPath></text></g>游离的字</svg>",
+        ["沿路径的字"],
+        ["fill: red", "定义里的字", "游离的字"],
+    ),
+    (
+        '<SVG><A href="javascript:alert(1)"><TEXT>链接文字</TEXT></A></SVG>',
+        ["链接文字"],
+        ["alert"],
+    ),
+    (
+        "<svg><foreignObject width='100' height='50'><p>嵌入的段落</p></foreignObject></svg><p>图后正文</p>",
+        ["嵌入的段落", "图后正文"],
+        [],
+    ),
+    (
+        "<p>公式：<math><mi>x</mi>\n<mo>=</mo><mfrac><mn>1</mn><mn>2</mn></mfrac></math>。</p>",
+        ["公式：x=1/2。"],
+        [],
+    ),
+    (
+        '<math display="block"><msup><mi>E</mi><mn>2</mn></msup><mo>+</mo>'
+        "<msubsup><mi>a</mi><mi>i</mi><mn>3</mn></msubsup></math>",
+        ["E2+ai3"],
+        [],
+    ),
+    (
+        '<math><semantics><mrow><mi>r</mi><mo>%</mo></mrow><annotation encoding="application/x-tex">'
+        "r\\%</annotation><annotation-xml encoding='text/html'><b>注释</b></annotation-xml></semantics></math>",
+        ["r%"],
+        ["\\%", "注释"],
+    ),
+    (
+        "<math><mtext>收益率<b>加粗</b></mtext><ms>字符串</ms></math>",
+        ["收益率加粗", "字符串"],
+        [],
+    ),
+]
+
+
+def shown_text(html: str) -> str:
+    """The text a browser shows of a body, as html5lib parses it (outside style, script and foreign titles),
+    whitespace left out."""
+    root = html5lib.parseFragment(html, container="div", treebuilder="etree", namespaceHTMLElements=False)
+    hidden = {"style", "script", "title"}
+    parts = []
+    for node in root.iter():
+        tag = node.tag.rsplit("}", 1)[-1] if isinstance(node.tag, str) else None
+        if tag and tag not in hidden:
+            parts.append(node.text or "")
+        parts.append(node.tail or "")
+    return "".join("".join(parts).split())
+
+
+@pytest.mark.parametrize(("served", "shown", "unshown"), FOREIGN)
+def test_svg_and_mathml_keep_the_text_a_browser_shows_and_nothing_else(served, shown, unshown):
+    html, _ = normalise(served, BASE)
+    text = shown_text(html)
+    assert "<svg" not in html.lower() and "<math" not in html.lower()
+    position = 0
+    for piece in shown:
+        found = text.find("".join(piece.split()), position)
+        assert found >= 0, (piece, text)
+        position = found + len("".join(piece.split()))
+    assert [piece for piece in unshown if piece in html] == []
+
+
+def test_no_text_a_browser_shows_of_svg_or_mathml_is_lost():
+    """Characters of the shown text (FOREIGN) missing from the normalised body: none of all of them."""
+    wanted = lost = 0
+    for served, shown, _ in FOREIGN:
+        text = shown_text(normalise(served, BASE)[0])
+        for piece in shown:
+            compact = "".join(piece.split())
+            wanted += len(compact)
+            lost += sum(max(0, compact.count(char) - text.count(char)) for char in set(compact))
+    assert wanted > 50 and lost == 0
+
+
+def test_svg_text_runs_are_apart_and_scripts_are_sub_and_sup():
+    assert readable_foreign("<svg><text>甲</text><text>乙</text></svg>") == "<span>甲 乙</span>"
+    assert readable_foreign("<math><msub><mi>a</mi><mi>i</mi></msub></math>") == "<span>a<sub>i</sub></span>"
+
+
+def test_markup_without_svg_or_mathml_is_left_as_it_is():
+    served = "<p>a<svgx>b</svgx><b>mathematics</b> &amp; <!-- c --></p>"
+    assert readable_foreign(served) is served

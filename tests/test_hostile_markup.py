@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from newsbot.validate import problems
 from tests.collect_posts import TAG_TEXT
 from tests.conftest import PAGES, SEED_PAGE, SEED_URL, SHARED, needs_shared
 from tests.hostile_corpus import HOSTILE_HTML, LIBXML2_MISREAD, MARKDOWN_TEXT, browser_problems
+from tests.test_body import FOREIGN, shown_text
 
 pytestmark = needs_shared
 
@@ -173,3 +175,34 @@ def test_hexo_renders_no_live_link_from_body_text(tmp_path):
         document = html5lib.parse(built, treebuilder="etree", namespaceHTMLElements=False)
         links = [a.get("href", "") for a in document.iter("a")]
         assert not [link for link in links if "evil.example" in link or "alert" in link], names[stem]
+
+
+@pytest.mark.skipif(not (shutil.which("node") and shutil.which("npm")), reason="node and npm build the Hexo site")
+def test_svg_and_mathml_bodies_pass_check_post_and_hexo_strict_with_their_text(tmp_path):
+    """Posts of bodies holding SVG and MathML (tests/test_body.py's FOREIGN) pass ``check_post.py --strict``
+    and ``hexo_build.sh --strict``, and each built page shows the text a browser shows of them."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for number, (served, _, _) in enumerate(FOREIGN):
+        for carrier in ("sina", "feed"):
+            (posts / f"{carrier}-{number:02d}.md").write_text(CARRIERS[carrier](served), encoding="utf-8")
+    checked = subprocess.run(
+        [sys.executable, str(SHARED / "tools" / "check_post.py"), "--strict", str(posts)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    build = subprocess.run(
+        ["bash", str(SHARED / "tools" / "hexo_build.sh"), "--strict", str(posts)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stdout + build.stderr
+    site = Path(os.environ.get("HEXO_SITE", Path.home() / ".cache" / "archive-hexo-site"))
+    names = dict(line.split("\t", 1) for line in (site / "names.tsv").read_text(encoding="utf-8").splitlines())
+    pages = {names[page.parent.name]: page for page in (site / "public").rglob("index.html") if page.parent.name in names}
+    assert len(pages) == 2 * len(FOREIGN)
+    for name, page in pages.items():
+        built = page.read_text(encoding="utf-8")
+        article = shown_text(built[built.index("</h1>") + len("</h1>") : built.rindex("</article>")])
+        _, shown, _ = FOREIGN[int(name.split("-")[1][:2])]
+        assert all("".join(piece.split()) in article for piece in shown), (name, shown)
+        assert browser_problems(built) == [], name
