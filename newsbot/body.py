@@ -155,7 +155,7 @@ _SCRIPTS = {"msub": ("sub",), "msup": ("sup",), "msubsup": ("sub", "sup")}
 # MathML's token elements: the ones whose text it shows (text elsewhere in ``<math>`` is not rendered).
 _MATHML_TOKENS = frozenset({"mi", "mn", "mo", "ms", "mtext"})
 # Between two SVG text runs (each placed apart on the drawing): a space in the unwrapped text.
-RUN_BREAK = "\x00run"
+_RUN_BREAK = ElementTree.Element("run-break")
 
 
 def _namespace(element: ElementTree.Element) -> str:
@@ -175,13 +175,12 @@ def _replace_foreign(parent: ElementTree.Element) -> None:
 
 
 def _shown(element: ElementTree.Element, in_text: bool) -> Iterator[str | ElementTree.Element]:
-    """The text and HTML elements a browser shows of foreign ``element`` (not its tail), with ``RUN_BREAK``
-    around each SVG text run; ``in_text``: inside an SVG ``<text>`` or a MathML token element."""
+    """The text and HTML elements a browser shows of ``element`` (not its tail), with ``_RUN_BREAK`` around each
+    SVG text run; ``in_text``: inside an SVG ``<text>`` or a MathML token element."""
     namespace = _namespace(element)
     if not namespace:
-        if isinstance(element.tag, str):
-            _replace_foreign(element)
-            yield element
+        _replace_foreign(element)
+        yield element
         return
     name = element.tag.rsplit("}", 1)[1]
     if name in _UNSHOWN_FOREIGN:
@@ -190,43 +189,41 @@ def _shown(element: ElementTree.Element, in_text: bool) -> Iterator[str | Elemen
     in_text = in_text or run or (namespace == MATHML and name in _MATHML_TOKENS)
     scripts = _SCRIPTS.get(name, ()) if namespace == MATHML else ()
     if run:
-        yield RUN_BREAK
+        yield _RUN_BREAK
     if in_text and element.text:
         yield element.text
     for number, child in enumerate(element):
-        if not isinstance(child.tag, str):
-            pass
-        elif 0 < number <= len(scripts):
+        if isinstance(child.tag, str) and 0 < number <= len(scripts):
             script = ElementTree.Element(scripts[number - 1])
             _append_all(script, _shown(child, in_text))
             yield script
-        else:
+        elif isinstance(child.tag, str):
             if number and name == "mfrac" and namespace == MATHML:
                 yield "/"
             yield from _shown(child, in_text)
         if child.tail and in_text:
             yield child.tail
     if run:
-        yield RUN_BREAK
+        yield _RUN_BREAK
 
 
 def _append_all(element: ElementTree.Element, pieces: Iterable[str | ElementTree.Element]) -> None:
-    """Append ``pieces`` to ``element``: elements as children, text after the last one; a ``RUN_BREAK`` is a
+    """Append ``pieces`` to ``element``: elements as children, text after the last one; a ``_RUN_BREAK`` is a
     space between two pieces that have none, else nothing."""
     pending = False
     for piece in pieces:
-        if piece is RUN_BREAK:
+        if piece is _RUN_BREAK:
             pending = True
             continue
-        if pending and (element.text or len(element)):
-            last = (element[-1].tail if len(element) else element.text) or ""
-            if not last[-1:].isspace() and not (isinstance(piece, str) and piece[:1].isspace()):
-                piece = " " + piece if isinstance(piece, str) else _append_text(element, " ") or piece
+        before = (element[-1].tail if len(element) else element.text) or ""
+        starts_with_space = isinstance(piece, str) and piece[:1].isspace()
+        if pending and (before or len(element)) and not before[-1:].isspace() and not starts_with_space:
+            _append_text(element, " ")
         pending = False
-        if not isinstance(piece, str):
-            element.append(piece)
-        else:
+        if isinstance(piece, str):
             _append_text(element, piece)
+        else:
+            element.append(piece)
 
 
 def _append_text(element: ElementTree.Element, text: str) -> None:

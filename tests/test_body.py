@@ -5,6 +5,7 @@ import lxml.html
 import pytest
 
 from newsbot.body import MAX_DEPTH, has_text, inner_html, normalise, readable_foreign
+from tests.hostile_corpus import browser_problems
 
 BASE = "https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml"
 
@@ -230,3 +231,18 @@ def test_svg_text_runs_are_apart_and_scripts_are_sub_and_sup():
 def test_markup_without_svg_or_mathml_is_left_as_it_is():
     served = "<p>a<svgx>b</svgx><b>mathematics</b> &amp; <!-- c --></p>"
     assert readable_foreign(served) is served
+
+
+@pytest.mark.parametrize(
+    "served",
+    [
+        "<svg><text>&lt;img src=x onerror=alert(1)&gt;</text></svg>",
+        "<svg><text><![CDATA[<img src=x onerror=alert(1)>]]></text></svg>",
+        "<math><mi>&lt;script&gt;alert(1)&lt;/script&gt;</mi></math>",
+        "<svg><text>&lt;/span&gt;&lt;iframe src=javascript:alert(1)&gt;</text></svg>",
+    ],
+)
+def test_markup_spelled_as_text_in_svg_or_mathml_stays_text(served):
+    html, _ = normalise(served, BASE)
+    assert browser_problems(html) == []
+    assert "alert(1)" in shown_text(html)
