@@ -107,14 +107,25 @@ class Ledger:
         self, key: str, url: str, source: str, context: dict[str, Any], now: datetime, error: str = REQUESTED
     ) -> None:
         """Note that ``key`` is asked for; an existing entry keeps its attempts, a new one is due at once."""
+        self.requested_many([(key, url, context)], source, now, error)
+
+    def requested_many(
+        self,
+        articles: Iterable[tuple[str, str, dict[str, Any]]],
+        source: str,
+        now: datetime,
+        error: str = REQUESTED,
+    ) -> None:
+        """``requested`` for each (key, URL, context) of ``articles``, in one transaction."""
         stamp = now.isoformat()
         with self._write() as db:
-            db.execute(
-                f"INSERT INTO failures ({_COLUMNS}) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, 0) ON CONFLICT (key) DO UPDATE"
-                " SET url = excluded.url, source = excluded.source,"
-                " context = CASE WHEN excluded.context = '{}' THEN failures.context ELSE excluded.context END",
-                (key, url, source, json.dumps(context, ensure_ascii=False), error, stamp, stamp, stamp),
-            )
+            for key, url, context in articles:
+                db.execute(
+                    f"INSERT INTO failures ({_COLUMNS}) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, 0) ON CONFLICT (key)"
+                    " DO UPDATE SET url = excluded.url, source = excluded.source,"
+                    " context = CASE WHEN excluded.context = '{}' THEN failures.context ELSE excluded.context END",
+                    (key, url, source, json.dumps(context, ensure_ascii=False), error, stamp, stamp, stamp),
+                )
 
     def failed(
         self, key: str, error: str, now: datetime, retryable: bool, max_attempts: int, base: float
@@ -154,8 +165,13 @@ class Ledger:
 
     def remove(self, key: str) -> None:
         """Remove ``key``: the archive holds it, or it is no longer asked for."""
+        self.remove_many([key])
+
+    def remove_many(self, keys: Iterable[str]) -> None:
+        """``remove`` each of ``keys``, in one transaction."""
         with self._write() as db:
-            db.execute("DELETE FROM failures WHERE key = ?", (key,))
+            for key in keys:
+                db.execute("DELETE FROM failures WHERE key = ?", (key,))
 
     def due(self, source: str, now: datetime) -> list[LedgerEntry]:
         """The entries of ``source`` not given up whose next try has come, the longest waiting first."""

@@ -10,7 +10,7 @@ not derived from the posts) or in the PostgreSQL index every worker shares (``Po
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,12 +90,17 @@ class Listed:
 
     def note(self, key: str, modified: datetime | None, title: str, visited: datetime) -> None:
         """Store what a listing said of ``key`` and when it was visited, replacing what was there."""
+        self.note_many([(key, modified, title, visited)])
+
+    def note_many(self, notes: Iterable[tuple[str, datetime | None, str, datetime]]) -> None:
+        """``note`` each (key, modified, title, visited) of ``notes``, in one transaction."""
         with self._write() as db:
-            db.execute(
-                "INSERT INTO listed VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
-                " modified = excluded.modified, title = excluded.title, visited = excluded.visited",
-                (key, _stamp(modified), title, visited.astimezone(UTC).isoformat()),
-            )
+            for key, modified, title, visited in notes:
+                db.execute(
+                    "INSERT INTO listed VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                    " modified = excluded.modified, title = excluded.title, visited = excluded.visited",
+                    (key, _stamp(modified), title, visited.astimezone(UTC).isoformat()),
+                )
 
     def open_walks(self) -> dict[str, int]:
         """Each channel whose last walk did not finish, with the listing page it still has to reach."""

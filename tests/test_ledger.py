@@ -38,6 +38,19 @@ def test_backoff_retries_at_the_next_run_then_doubles():
     assert [backoff(n, 60).total_seconds() for n in range(1, 6)] == [0, 60, 120, 240, 480]
 
 
+def test_ledger_enters_and_removes_many_articles_in_one_transaction_as_one_by_one(tmp_path, index_settings):
+    with open_ledger(tmp_path, index_settings) as ledger:
+        ledger.requested("a", "https://x.test/a", "src", {"channel": "china"}, T0)
+        ledger.failed("a", "HTTP 503", T0, True, 3, 60)
+        articles = [("a", "https://x.test/a2", {}), ("b", "https://x.test/b", {"channel": "world"}), ("c", "u", {})]
+        ledger.requested_many(articles, "src", T0)
+        a, b = ledger.get("a"), ledger.get("b")
+        assert (a.url, a.attempts, a.context) == ("https://x.test/a2", 1, {"channel": "china"})
+        assert (b.url, b.attempts, b.context, b.interrupted) == ("https://x.test/b", 0, {"channel": "world"}, True)
+        ledger.remove_many(["a", "c", "never-entered"])
+        assert [entry.key for entry in ledger.entries()] == ["b"]
+
+
 def test_ledger_keeps_a_failure_until_archived_and_gives_up_at_max_attempts(tmp_path, index_settings):
     with open_ledger(tmp_path, index_settings) as ledger:
         ledger.requested("k", "https://x.test/a", "src", {"channel": "china"}, T0)

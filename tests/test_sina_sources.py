@@ -240,6 +240,8 @@ def test_listed_table_keeps_mtime_title_and_visit_per_key_and_open_walks(tmp_pat
     table.walking("china", 4)
     table.walked("stock")
     assert table.open_walks() == {"china": 4}
+    table.note_many([("sina:a", None, "甲3", SEED_TIME), ("sina:c", SEED_TIME, "丙", NOW)])
+    assert (table.get("sina:a"), table.get("sina:c")) == (Seen(None, "甲3", SEED_TIME), Seen(SEED_TIME, "丙", NOW))
     table.close()
     table.close()
 

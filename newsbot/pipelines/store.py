@@ -225,15 +225,15 @@ class StorePipeline:
                 )
                 for written in batch
             ]
+        try:
+            self.ledger.remove_many(entry.key for entry in entries)
+        except INDEX_ERRORS as error:
+            logger.warning(
+                "stored %s but could not take them out of the failed-article ledger: %s",
+                ", ".join(written.relpath for written in batch),
+                error,
+            )
         for written, entry in zip(batch, entries, strict=True):
-            try:
-                self.ledger.remove(entry.key)
-            except INDEX_ERRORS as error:
-                logger.warning(
-                    "stored %s but could not take it out of the failed-article ledger: %s",
-                    written.relpath,
-                    error,
-                )
             self.stats.inc_value(f"newsbot/{written.outcome}")
             logger.info("%s %s -> %s", written.outcome, entry.url, written.relpath)
         return [written.item for written in batch]

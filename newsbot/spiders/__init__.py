@@ -101,19 +101,31 @@ class UnseenArticles:
     def new_key(self, url: str, context: dict[str, Any] | None = None) -> str | None:
         """The key of ``url``'s article when it is to be requested, else ``None``; ``context`` (JSON) is what
         the spider's ``rebuild`` needs to ask for it again in a later run."""
-        key = article_key(url)
-        if key in self.requested:
-            return None
-        self.requested.add(key)
-        if self.index.knows(key):
-            if self.post_kept(key):
-                self.stats.inc_value("newsbot/skipped_known")
-                return None
-            self.stats.inc_value("newsbot/ledger/missing_posts")
-            logger.warning("the post of %s the index names is missing; asking for it again", url)
-        self.pending[key] = url
-        self.write(self.ledger.requested, key, url, self.source, context or {}, utc_now())
-        return key
+        return self.new_keys([(url, context or {})])[0]
+
+    def new_keys(self, articles: Iterable[tuple[str, dict[str, Any]]]) -> list[str | None]:
+        """``new_key`` of each (URL, context) of ``articles``, entered in the ledger in one transaction."""
+        keys: list[str | None] = []
+        entered: list[tuple[str, str, dict[str, Any]]] = []
+        for url, context in articles:
+            key = article_key(url)
+            if key in self.requested:
+                keys.append(None)
+                continue
+            self.requested.add(key)
+            if self.index.knows(key):
+                if self.post_kept(key):
+                    self.stats.inc_value("newsbot/skipped_known")
+                    keys.append(None)
+                    continue
+                self.stats.inc_value("newsbot/ledger/missing_posts")
+                logger.warning("the post of %s the index names is missing; asking for it again", url)
+            self.pending[key] = url
+            entered.append((key, url, context))
+            keys.append(key)
+        if entered:
+            self.write(self.ledger.requested_many, entered, self.source, utc_now())
+        return keys
 
     def post_kept(self, key: str) -> bool:
         """Whether the post the index holds for ``key`` (or the article it is an alias of) is in the archive."""
@@ -166,12 +178,12 @@ class UnseenArticles:
 
     def write(self, change: Callable[..., Any], *args: Any) -> Any:
         """``change(*args)`` on the ledger; a failure (a full disk) is counted as ``newsbot/ledger/errors`` and
-        logged, and the article stays as the ledger last held it."""
+        logged, and the articles stay as the ledger last held them."""
         try:
             return change(*args)
         except INDEX_ERRORS as error:
             self.stats.inc_value("newsbot/ledger/errors")
-            logger.error("could not update the failed-article ledger for %s: %s", args[0], error)
+            logger.error("could not update the failed-article ledger (%s): %s", change.__name__, error)
             return None
 
     def response_received(self, response: Any, request: Request, spider: Spider) -> None:
