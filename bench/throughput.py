@@ -1,10 +1,12 @@
 """End-to-end crawl speed on generated Sina pages, against the floor and the peers, with a profile by stage.
 
-One snapshot server (``bench.pages``, served on 127.0.0.1 from this process) answers every run. Each run is its
-own process, so its peak memory is its own (``VmHWM``, the peak resident set the kernel keeps per process
-image: ``ru_maxrss`` of a child would also count the parent's pages from before its ``exec``): the ``sina-finance`` spider with newsbot's
-settings, as ``newsbot crawl sina-finance`` runs it, through the whole path (download, extract, normalise, dedupe, store); a bare Scrapy spider that downloads the same listings and
-pages with the same settings and does nothing else; ``lxml.html.fromstring`` of each page alone; the crawl again
+One snapshot server (``bench.pages``, served on 127.0.0.1 from a process of its own) answers every run. Each run
+is its own process, so its peak memory is its own (``VmHWM``, the peak resident set the kernel keeps per process
+image: ``ru_maxrss`` of a child would also count the parent's pages from before its ``exec``; the crawl's page
+workers apart) and its CPU time that of the process and the page workers it ran: the ``sina-finance`` spider with
+newsbot's settings, as ``newsbot crawl sina-finance`` runs it, through the whole path (download, extract,
+normalise, dedupe, store); a bare Scrapy spider that downloads the same listings and pages with the same settings
+and does nothing else; ``lxml.html.fromstring`` of each page alone; the crawl again
 in-process under pyinstrument, its time split by stage; and newsbot's extraction beside trafilatura's and
 newspaper4k's on a sample of the pages, scored against the generated text.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -70,8 +73,10 @@ def peak_memory_mib() -> float:
 
 def report(result: dict[str, Any]) -> None:
     """A child's result as the last line of its output, with its peak memory and CPU seconds (the whole process,
-    start-up included)."""
-    print(json.dumps({**result, "peak_mib": peak_memory_mib(), "cpu": time.process_time()}))
+    start-up included, and the page worker processes it ran)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = time.process_time() + children.ru_utime + children.ru_stime
+    print(json.dumps({**result, "peak_mib": peak_memory_mib(), "cpu": cpu}))
 
 
 def crawl_settings(address: str, output: Path) -> dict[str, str]:
@@ -216,7 +221,13 @@ def child_profile(address: str) -> None:
     )
     root = profiler.stop().root_frame()
     posts = stats.get("newsbot/new", 0)
-    print(json.dumps({"stages": dict(split_by_stage(root)), "posts": posts, "hot": hottest(root)}))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers = children.ru_utime + children.ru_stime
+    print(
+        json.dumps(
+            {"stages": dict(split_by_stage(root)), "posts": posts, "hot": hottest(root), "workers": workers}
+        )
+    )
 
 
 def child_serve(folder: str) -> None:
@@ -436,6 +447,9 @@ def run(folder: Path, work: Path, peer_sample: int, repeat: int) -> None:
     )
     for stage, seconds in sorted(profile["stages"].items(), key=lambda item: -item[1]):
         print(f"  {stage:40}{seconds:8.2f} s{100 * seconds / total:7.1f}%")
+    print(
+        f"  and beside it, the page worker processes (extract, normalise, fingerprint): {profile['workers']:.1f} s CPU"
+    )
     print("functions with the most time of their own:")
     for stage, name, seconds in profile["hot"]:
         print(f"  {seconds:8.2f} s  {stage:28} {name}")

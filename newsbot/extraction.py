@@ -38,28 +38,15 @@ def extract_page(text: str, url: str, fetched: datetime | None = None) -> Page:
         return Page(site.NAME, site.categories(url), site.extract(text, url))
 
 
-def article_from_page(
-    text: str,
-    url: str,
-    fallback_published: datetime | None = None,
-    fetched: datetime | None = None,
-    stats: StatsCollector | None = None,
-) -> Article:
-    """The article of one page (see ``extract_page``); ``fallback_published`` dates an undated page, ``fetched``
-    is when it was fetched (relative times count back from it).
-
-    With ``stats``, the page's field coverage is counted (``newsbot.monitors.coverage``), refused or not."""
-    try:
-        page = extract_page(text, url, fetched)
-    except NotAnArticle as refusal:
-        if stats is not None:
-            site = coverage_site(url)
-            count_page(stats, site, refused_fields(site, str(refusal)), refused=True)
-        raise
+def read_article(
+    text: str, url: str, fallback_published: datetime | None = None, fetched: datetime | None = None
+) -> tuple[Article, frozenset[str]]:
+    """The article of one page (see ``extract_page``) and the fields it had (``found_fields``);
+    ``fallback_published`` dates an undated page, ``fetched`` is when it was fetched (relative times count back
+    from it). ``NotAnArticle`` as ``extract_page``."""
+    page = extract_page(text, url, fetched)
     extracted = page.extracted
-    if stats is not None:
-        count_page(stats, coverage_site(url), found_fields(extracted))
-    return Article(
+    article = Article(
         url=url,
         canonical_url=extracted.canonical_url,
         site=page.site,
@@ -71,6 +58,37 @@ def article_from_page(
         outlet=extracted.outlet,
         editor=extracted.editor,
     )
+    return article, found_fields(extracted)
+
+
+def count_coverage(stats: StatsCollector, url: str, fields: frozenset[str], refusal: str | None = None) -> None:
+    """Count one page of ``url`` in the field coverage (``newsbot.monitors.coverage``): the ``fields`` it had,
+    or, refused with ``refusal``, those read before the one it lacked."""
+    site = coverage_site(url)
+    if refusal is None:
+        count_page(stats, site, fields)
+    else:
+        count_page(stats, site, refused_fields(site, refusal), refused=True)
+
+
+def article_from_page(
+    text: str,
+    url: str,
+    fallback_published: datetime | None = None,
+    fetched: datetime | None = None,
+    stats: StatsCollector | None = None,
+) -> Article:
+    """The article of one page (``read_article``); with ``stats``, the page's field coverage is counted
+    (``count_coverage``), refused or not."""
+    try:
+        article, fields = read_article(text, url, fallback_published, fetched)
+    except NotAnArticle as refusal:
+        if stats is not None:
+            count_coverage(stats, url, frozenset(), str(refusal))
+        raise
+    if stats is not None:
+        count_coverage(stats, url, fields)
+    return article
 
 
 def response_date(response: Response) -> datetime | None:

@@ -13,6 +13,9 @@ USER_AGENT = f"newsbot/{__version__} (+{NEWSBOT_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Scrapy (2.13+, asyncio reactor) starts CONCURRENT_ITEMS + 1 tasks for each response's callback output
+# (scrapy.utils.asyncio._parallel_asyncio); newsbot's callbacks give one item or a listing's few dozen requests.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 0.5
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
@@ -64,7 +67,7 @@ NEWSBOT_NEAR_DUPLICATE_DISTANCE = 6
 NEWSBOT_INDEX_BATCH_SIZE = 32
 NEWSBOT_INDEX_BATCH_DELAY = 0.1
 # Processes normalising and fingerprinting article bodies beside the crawl's own thread (0: in that thread).
-NEWSBOT_NORMALISE_PROCESSES = 1
+NEWSBOT_PAGE_PROCESSES = 1
 NEWSBOT_PLACEHOLDER_IMAGE = "https://picsum.photos/400/300?random={n}"
 
 # --- Monitoring (monitor engineer): spidermon judges every run at spider close; see README, "Running unattended".

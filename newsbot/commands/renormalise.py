@@ -266,7 +266,7 @@ def derive(settings: dict[str, Any], pages: list[RecordRef], feed: str) -> Deriv
             "ITEM_PIPELINES": DERIVING_PIPELINES,
             "EXTENSIONS": {**worker.getdict("EXTENSIONS"), **dict.fromkeys(STORING_ONLY_EXTENSIONS)},
             "SPIDERMON_ENABLED": False,
-            "NEWSBOT_NORMALISE_PROCESSES": 0,
+            "NEWSBOT_PAGE_PROCESSES": 0,
             "FEEDS": {Path(feed).as_uri(): {"format": "jsonlines", "encoding": "utf-8"}},
         },
         priority="cmdline",

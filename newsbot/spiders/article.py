@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
@@ -48,6 +48,8 @@ class ArticleSpider(scrapy.Spider):
     """Fetch one article page; ``html_file`` answers it from a saved page, the URL still naming it."""
 
     name = "article"
+    # One page: starting a page worker process would cost more than reading it here.
+    custom_settings: ClassVar[dict[str, Any]] = {"NEWSBOT_PAGE_PROCESSES": 0}
 
     def __init__(self, url: str, html_file: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

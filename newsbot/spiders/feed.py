@@ -16,7 +16,6 @@ from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
 from newsbot.body import inner_html
-from newsbot.extraction import article_from_response
 from newsbot.feeds import FeedEntry, NotAFeed, list_entries, parse_feed
 from newsbot.items import Article
 from newsbot.ledger import LedgerEntry
@@ -25,6 +24,7 @@ from newsbot.sources.config import DEFAULT_RSSHUB_URL, Source, load_sources, sou
 from newsbot.spiders import UnseenArticles
 from newsbot.spiders.article import failure_reason
 from newsbot.storage import safe_component
+from newsbot.workers import PageWorkers
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ class FeedSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.source = spider.resolve_source()
+        spider.page_workers = PageWorkers.of(crawler)
         return spider
 
     def resolve_source(self) -> Source:
@@ -183,12 +184,13 @@ class FeedSpider(scrapy.Spider):
             editor=page.get("editor"),
         )
 
-    def page_article(self, response: Response) -> Article:
-        """What the page says, read by its site adapter or the generic extractor, then the source's rules."""
+    async def page_article(self, response: Response) -> Article:
+        """What the page says, read by its site adapter or the generic extractor in a page worker, then the
+        source's rules."""
         if not isinstance(response, TextResponse):
             raise NotAnArticle(f"not an HTML page ({response.headers.get('Content-Type', b'').decode()})")
         try:
-            page = article_from_response(response, stats=self.crawler.stats)
+            page = await self.page_workers.article(response, normalise=False)
         except NotAnArticle:
             if not self.source.body_xpath:
                 raise
@@ -202,14 +204,14 @@ class FeedSpider(scrapy.Spider):
             page["body_html"] = inner_html(nodes[0].root)
         return page
 
-    def parse_article(self, response: Response, entry: FeedEntry, key: str) -> Iterator[Article]:
+    async def parse_article(self, response: Response, entry: FeedEntry, key: str) -> list[Article]:
         from_page = self.body_from_page(entry)
         try:
-            page = self.page_article(response)
+            page = await self.page_article(response)
         except NotAnArticle as refusal:
             if from_page:
                 self.refuse("not_an_article", response.url, str(refusal))
-                return
+                return []
             page = Article()
         article = (
             self.article(entry, key, response.url, page.get("body_html", ""), page)
@@ -218,8 +220,8 @@ class FeedSpider(scrapy.Spider):
         )
         if article["published"] is None:
             self.refuse("no_date", entry.url, "no date in the feed or on the page")
-            return
-        yield article
+            return []
+        return [article]
 
     def refuse(self, reason: str, url: str, detail: str) -> None:
         self.crawler.stats.inc_value(f"newsbot/failed/{reason}")

@@ -27,7 +27,6 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.job import job_dir
 from twisted.python.failure import Failure
 
-from newsbot.extraction import article_from_response
 from newsbot.identity import article_key
 from newsbot.index.backends import INDEX_ERRORS
 from newsbot.items import Article
@@ -53,8 +52,11 @@ from newsbot.sources.sina_finance import (
 )
 from newsbot.spiders import UnseenArticles, retryable
 from newsbot.spiders.article import failure_reason
+from newsbot.workers import PageWorkers
 
 logger = logging.getLogger(__name__)
+
+NOTES_BATCH_SIZE = 64
 
 
 ROBOTS_REFUSAL = "Forbidden by robots.txt"
@@ -149,6 +151,7 @@ class SinaFinanceSpider(scrapy.Spider):
         self.fresh_keys: set[str] = set()
         self.walked: dict[str, set[str]] = {}
         self.unfinished: dict[str, int] = {}
+        self.notes: list[tuple[str, datetime | None, str, datetime]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SinaFinanceSpider:
@@ -161,12 +164,14 @@ class SinaFinanceSpider(scrapy.Spider):
                     jobdir,
                 )
             (Path(jobdir) / RUNNING_MARKER).touch()
-        return super().from_crawler(crawler, *args, **kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.page_workers = PageWorkers.of(crawler)
+        return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.unseen = UnseenArticles(self.crawler, folders=(sina.NAME,))
         self.listed = open_listed(self.settings.get("NEWSBOT_OUTPUT_DIR", "output"), self.settings)
-        self.crawler.signals.connect(self.listed.close, signal=signals.spider_closed)
+        self.crawler.signals.connect(self.close_listed, signal=signals.spider_closed)
         try:
             self.unfinished = self.listed.open_walks()
         except INDEX_ERRORS as error:
@@ -296,6 +301,7 @@ class SinaFinanceSpider(scrapy.Spider):
 
         Keys dedupe them, so Scrapy's dupe filter stays out: a redirect loop ends at the redirect limit, counted.
         """
+        asked: list[tuple[Listed, dict[str, Any]]] = []
         for entry in listed:
             key = article_key(entry.url)
             order = TABLE_ORDER[channel.key]
@@ -312,11 +318,12 @@ class SinaFinanceSpider(scrapy.Spider):
                 yield self.article_request(entry, channel, key)
                 continue
             published = entry.published.isoformat() if entry.published else None
-            context = {"channel": channel.key, "title": entry.title, "published": published}
-            if self.unseen.new_key(entry.url, context) is None:
-                continue
-            self.fresh_keys.add(key)
-            yield self.article_request(entry, channel, key)
+            asked.append((entry, {"channel": channel.key, "title": entry.title, "published": published}))
+        keys = self.unseen.new_keys((entry.url, context) for entry, context in asked)
+        for (entry, _), key in zip(asked, keys, strict=True):
+            if key is not None:
+                self.fresh_keys.add(key)
+                yield self.article_request(entry, channel, key)
 
     def article_request(self, entry: Listed, channel: Channel, key: str) -> scrapy.Request:
         """The request of one listed article page (``newsbot/article_requests``)."""
@@ -349,12 +356,25 @@ class SinaFinanceSpider(scrapy.Spider):
         return needs_revisit(entry.modified, entry.title, entry.published, seen, now, recent, interval)
 
     def note(self, key: str, entry: Listed, visited: datetime) -> None:
-        """Keep what the listing said of ``key`` (``ListedTable.note``); a failed write is logged, the article
-        goes on (its correction is then noticed one crawl later, or never, where the disk stays full)."""
+        """Keep what the listing said of ``key`` (``ListedTable.note_many``), ``NOTES_BATCH_SIZE`` notes a
+        transaction. A note lost (a failed write, logged; a killed run) costs nothing: the article is noted at its
+        next listing, and a correction it showed meanwhile is noticed one crawl later."""
+        self.notes.append((key, entry.modified, entry.title, visited))
+        if len(self.notes) >= NOTES_BATCH_SIZE:
+            self.write_notes()
+
+    def write_notes(self) -> None:
+        notes, self.notes = self.notes, []
+        if not notes:
+            return
         try:
-            self.listed.note(key, entry.modified, entry.title, visited)
+            self.listed.note_many(notes)
         except INDEX_ERRORS as error:
-            logger.warning("could not note the listing of %s: %s", key, error)
+            logger.warning("could not note the listings of %d articles: %s", len(notes), error)
+
+    def close_listed(self) -> None:
+        self.write_notes()
+        self.listed.close()
 
     def category(self, key: str, listed: Listed, channel: Channel) -> Channel:
         """The channel an article is filed under: the one its finance URL path belongs to, else the first in
@@ -372,16 +392,16 @@ class SinaFinanceSpider(scrapy.Spider):
         listed = Listed(failed.url, context.get("title", ""), published)
         return self.article_request(listed, channel or CHANNELS[0], failed.key)
 
-    def parse_article(
+    async def parse_article(
         self, response: Response, channel_key: str, listed: Listed, key: str
-    ) -> Iterator[Article]:
+    ) -> list[Article]:
         try:
-            article = article_from_response(response, listed.published, stats=self.crawler.stats)
+            article = await self.page_workers.article(response, listed.published)
         except NotAnArticle as refusal:
             self.crawler.stats.inc_value("newsbot/failed/not_an_article")
             self.crawler.stats.inc_value("newsbot/failed")
             logger.warning("not an article: %s (%s)", response.url, refusal)
-            return
+            return []
         self.note(key, listed, datetime.now(UTC))
         article["key"] = key
         article["published"] = listed.published or article["published"]
@@ -391,7 +411,7 @@ class SinaFinanceSpider(scrapy.Spider):
             self.category(key, listed, channel_by_key(channel_key)).name,
         )
         article["author"] = SITE_NAME
-        yield article
+        return [article]
 
     def listing_failed(self, failure: Failure) -> None:
         if refused(failure):
