@@ -8,6 +8,7 @@ become HTML spans of the text a browser shows of them.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import string
@@ -288,6 +289,11 @@ def _close_blank_lines(root: lxml.html.HtmlElement) -> None:
 
 def kept_block_xpath(selectors: Iterable[str]) -> str | None:
     """One XPath finding the elements of the CSS ``selectors`` (site blocks kept in the body), or ``None``."""
+    return _xpath_of_selectors(tuple(selectors))
+
+
+@functools.lru_cache(maxsize=64)
+def _xpath_of_selectors(selectors: tuple[str, ...]) -> str | None:
     paths = [CSSSelector(selector).path for selector in selectors]
     return " | ".join(paths) if paths else None
 

@@ -41,7 +41,17 @@ def normalise_text(text: str) -> str:
 
 def exact_fingerprint(text: str) -> str:
     """32 hex digits identifying the normalised text: equal for texts differing only in spacing or punctuation."""
-    return hashlib.blake2b(normalise_text(text).encode("utf-8"), digest_size=16).hexdigest()
+    return _exact(normalise_text(text))
+
+
+def fingerprints(text: str) -> tuple[str, int]:
+    """``exact_fingerprint`` and ``simhash`` of ``text``, normalising it once."""
+    normalised = normalise_text(text)
+    return _exact(normalised), _simhash(normalised)
+
+
+def _exact(normalised: str) -> str:
+    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _shingle_hashes(text: str) -> bytes:
@@ -55,7 +65,11 @@ def _shingle_hashes(text: str) -> bytes:
 
 def simhash(text: str) -> int:
     """The unsigned 64-bit SimHash of the normalised text's character shingles (0 for empty text)."""
-    hashes = _shingle_hashes(normalise_text(text))
+    return _simhash(normalise_text(text))
+
+
+def _simhash(normalised: str) -> int:
+    hashes = _shingle_hashes(normalised)
     total = len(hashes) // 8
     counts = [0] * BITS
     for start in range(0, len(hashes), 8 * _CHUNK):

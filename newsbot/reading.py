@@ -10,7 +10,7 @@ from typing import NamedTuple
 from newsbot import body
 from newsbot.charset import decode_html
 from newsbot.extraction import read_article
-from newsbot.fingerprint import body_text, exact_fingerprint, simhash
+from newsbot.fingerprint import body_text, fingerprints
 from newsbot.items import Article
 from newsbot.sites import kept_blocks
 from newsbot.sites.base import NotAnArticle
@@ -28,10 +28,10 @@ class NormalisedBody(NamedTuple):
 def normalised_body(served_html: str, url: str) -> NormalisedBody | None:
     """The archived form of the body served at ``url`` with its fingerprints; ``None`` when it shows nothing."""
     html, first_image = body.normalise(served_html, url, kept_blocks(url))
-    if not body.has_text(html):
-        return None
     text = body_text(html)
-    return NormalisedBody(html, first_image, exact_fingerprint(text), simhash(text))
+    if not text and not body.has_text(html):
+        return None
+    return NormalisedBody(html, first_image, *fingerprints(text))
 
 
 def with_body(article: Article, normalised: NormalisedBody) -> Article:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import frontmatter
 
-from newsbot.fingerprint import body_text, exact_fingerprint, simhash
+from newsbot.fingerprint import body_text, fingerprints
 from newsbot.identity import key_from_post_path
 from newsbot.index.base import Entry
 from newsbot.index.database import INDEX_DIR
@@ -31,13 +31,13 @@ def read_post(root: Path, path: Path) -> tuple[str, str, str]:
 
 def entry_of_post(relpath: str, published: str, body_html: str) -> Entry:
     """The entry of a post read with ``read_post``: its key from the path, fingerprints of its body."""
-    body = body_text(body_html)
+    body_hash, simhash = fingerprints(body_text(body_html))
     return Entry(
         key=key_from_post_path(relpath),
         path=relpath,
         url="",
-        body_hash=exact_fingerprint(body),
-        simhash=simhash(body),
+        body_hash=body_hash,
+        simhash=simhash,
         published=published,
     )
 

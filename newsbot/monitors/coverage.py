@@ -8,6 +8,7 @@ whole run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +22,8 @@ FIELDS = ("title", "date", "body", "image")
 READING_ORDER = {"generic": ("body", "title")}
 SITE_READING_ORDER = ("title", "body")
 PREFIX = "newsbot/coverage"
+# A body without this has no image element, and its parse can be spared.
+_IMG_TAG = re.compile(r"<img[\s/>]", re.IGNORECASE)
 GENERIC = "generic"
 
 
@@ -41,7 +44,9 @@ def found_fields(extracted: Extracted) -> frozenset[str]:
         found.add("title")
     if extracted.published is not None:
         found.add("date")
-    if parse_fragment(extracted.body_html).xpath(".//img[normalize-space(@src)]"):
+    if _IMG_TAG.search(extracted.body_html) and parse_fragment(extracted.body_html).xpath(
+        ".//img[normalize-space(@src)]"
+    ):
         found.add("image")
     return frozenset(found)
 

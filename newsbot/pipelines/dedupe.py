@@ -16,7 +16,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from newsbot.fingerprint import body_text, exact_fingerprint, hamming, simhash
+from newsbot.fingerprint import body_text, fingerprints, hamming
 from newsbot.index import Entry, Index
 from newsbot.index.backends import claims_of, open_index
 from newsbot.pipelines.claims import CrawlClaims, InFlight
@@ -83,9 +83,7 @@ def decide(
 
 def fingerprint(adapter: ItemAdapter) -> None:
     """Fill an article's ``body_hash`` (hex) and 64-bit ``simhash`` from the text of its normalised body."""
-    text = body_text(adapter["body_html"])
-    adapter["body_hash"] = exact_fingerprint(text)
-    adapter["simhash"] = simhash(text)
+    adapter["body_hash"], adapter["simhash"] = fingerprints(body_text(adapter["body_html"]))
 
 
 def headline(post_text: str) -> list[str]:
