@@ -33,11 +33,11 @@ def knows(db: sqlite3.Connection, key: str) -> bool:
 
 def get(db: sqlite3.Connection, key: str) -> Entry | None:
     """The entry stored under ``key``, else the entry ``key`` is an alias of, else ``None``."""
-    row = db.execute(f"SELECT {COLUMNS} FROM entries WHERE key = ?", (key,)).fetchone()
-    if row is None:
-        row = db.execute(
-            f"SELECT {COLUMNS} FROM entries WHERE key = (SELECT key FROM aliases WHERE alias = ?)", (key,)
-        ).fetchone()
+    row = db.execute(
+        f"SELECT {COLUMNS} FROM entries WHERE key = ?1 UNION ALL"
+        f" SELECT {COLUMNS} FROM entries WHERE key = (SELECT key FROM aliases WHERE alias = ?1) LIMIT 1",
+        (key,),
+    ).fetchone()
     return entry_of(row) if row else None
 
 
