@@ -18,7 +18,8 @@ from newsbot.index import ArchiveIndex
 from newsbot.reading import normalised_body, read_page
 from newsbot.workers import PREFIX, serve
 from tests.conftest import SEED_URL, SHARED, needs_shared
-from tests.servers import ROOT, serve as serve_snapshot
+from tests.servers import ROOT
+from tests.servers import serve as serve_snapshot
 from tests.test_crawl import ARTICLES, CHINA, crawl, page, posts, roll
 
 SEED_PAGE = SHARED / "seed" / "seed-source-page.html"
