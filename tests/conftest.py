@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,17 @@ SEED_URL = "https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz650054
 needs_shared = pytest.mark.skipif(
     not SHARED.is_dir(), reason="../shared (seed, pages, tools) is not beside the repo"
 )
+
+
+def hexo_build(posts: Path, strict: bool = False) -> Path:
+    """Build ``posts`` in the shared Hexo site (``hexo_build.sh``, ``--strict`` with ``strict``), asserting it
+    succeeded; the site's folder (``HEXO_SITE``, else the tool's default)."""
+    build = subprocess.run(
+        ["bash", str(SHARED / "tools" / "hexo_build.sh"), *(["--strict"] if strict else []), str(posts)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stdout + build.stderr
+    return Path(os.environ.get("HEXO_SITE", Path.home() / ".cache" / "archive-hexo-site"))
 
 
 def is_seed_post(path: Path) -> bool:

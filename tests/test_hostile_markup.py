@@ -5,14 +5,12 @@ holds nothing that runs script or loads a document; Hexo's Markdown renderer mak
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import html5lib
 import pytest
@@ -27,7 +25,7 @@ from newsbot.pipelines.store import post_of
 from newsbot.post import render, split
 from newsbot.validate import problems
 from tests.collect_posts import TAG_TEXT
-from tests.conftest import PAGES, SEED_PAGE, SEED_URL, SHARED, needs_shared
+from tests.conftest import PAGES, SEED_PAGE, SEED_URL, SHARED, hexo_build, needs_shared
 from tests.hostile_corpus import HOSTILE_HTML, LIBXML2_MISREAD, MARKDOWN_TEXT, browser_problems
 from tests.test_body import FOREIGN, shown_text
 
@@ -157,11 +155,7 @@ def test_hexo_renders_no_live_link_from_body_text(tmp_path):
             body_html=f"<p>{KEPT}</p>{fragment}",
         )
         (posts / f"md-{number:03d}.md").write_text(post_of_item(item), encoding="utf-8")
-    site = Path(os.environ.get("HEXO_SITE", Path.home() / ".cache" / "archive-hexo-site"))
-    build = subprocess.run(
-        ["bash", str(SHARED / "tools" / "hexo_build.sh"), str(posts)], capture_output=True, text=True, timeout=900
-    )
-    assert build.returncode == 0, build.stdout + build.stderr
+    site = hexo_build(posts)
     names = dict(line.split("\t", 1) for line in (site / "names.tsv").read_text(encoding="utf-8").splitlines())
     pages = {page.parent.name: page for page in (site / "public").rglob("index.html") if page.parent.name in names}
     assert len(pages) == len(samples)
@@ -191,12 +185,7 @@ def test_svg_and_mathml_bodies_pass_check_post_and_hexo_strict_with_their_text(t
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    build = subprocess.run(
-        ["bash", str(SHARED / "tools" / "hexo_build.sh"), "--strict", str(posts)],
-        capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert build.returncode == 0, build.stdout + build.stderr
-    site = Path(os.environ.get("HEXO_SITE", Path.home() / ".cache" / "archive-hexo-site"))
+    site = hexo_build(posts, strict=True)
     names = dict(line.split("\t", 1) for line in (site / "names.tsv").read_text(encoding="utf-8").splitlines())
     pages = {names[page.parent.name]: page for page in (site / "public").rglob("index.html") if page.parent.name in names}
     assert len(pages) == 2 * len(FOREIGN)

@@ -1,10 +1,8 @@
 import json
-import os
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta, timezone
 from html import escape
-from pathlib import Path
 
 import frontmatter
 import pytest
@@ -14,7 +12,7 @@ from hypothesis import strategies as st
 from newsbot.body import has_text, normalise
 from newsbot.post import Post, clean_line, http_date, plain_or_quoted, render, single_quoted, split
 from newsbot.validate import problems
-from tests.conftest import SEED_POST, SHARED, needs_shared
+from tests.conftest import SEED_POST, hexo_build, needs_shared
 from tests.hostile_corpus import browser_problems
 
 BEIJING = timezone(timedelta(hours=8))
@@ -177,12 +175,7 @@ def test_hexo_front_matter_reads_names_yaml_would_type_as_text(tmp_path):
     for number, name in enumerate(names):
         post = Post(f"t{number}", ("金融", name, name), name, datetime(2022, 1, 1, tzinfo=UTC), "<p>正文</p>", None)
         (posts / f"typed-{number:02d}.md").write_text(render(post), encoding="utf-8")
-    build = subprocess.run(
-        ["bash", str(SHARED / "tools" / "hexo_build.sh"), "--strict", str(posts)],
-        capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert build.returncode == 0, build.stdout + build.stderr
-    site = Path(os.environ.get("HEXO_SITE", Path.home() / ".cache" / "archive-hexo-site"))
+    site = hexo_build(posts, strict=True)
     script = (
         f"const fm = require({json.dumps(str(site / 'node_modules' / 'hexo-front-matter'))});"
         "const fs = require('fs');"
