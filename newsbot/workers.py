@@ -34,7 +34,7 @@ from twisted.python.failure import Failure
 
 from newsbot.extraction import count_coverage, response_date
 from newsbot.items import Article
-from newsbot.reading import read_page
+from newsbot.reading import PageRead, read_page
 from newsbot.settings import NEWSBOT_PAGE_PROCESSES
 from newsbot.sites.base import NotAnArticle
 
@@ -44,11 +44,17 @@ T = TypeVar("T")
 PREFIX = struct.Struct("!I")
 MAX_MESSAGE = 1 << 30
 EXIT_SECONDS = 10
+TRIES = 2
 _WORKERS: WeakKeyDictionary[Crawler, PageWorkers] = WeakKeyDictionary()
 
 
 class WorkerLost(Exception):
     """A page worker process ended with tasks unanswered."""
+
+
+class PageUnreadable(WorkerLost):
+    """A task ended each worker process it was given to (a page that crashes the reader, or a worker killed
+    twice)."""
 
 
 def _read_exactly(stream: Any, size: int) -> bytes | None:
@@ -89,9 +95,13 @@ class WorkerConnection(Int32StringReceiver):
         self.process = process
         self.lost = lost
         self.pending: deque[Deferred] = deque()
+        self.ended = False
 
     def call(self, function: Callable[..., Any], arguments: tuple) -> Deferred:
         answered: Deferred = Deferred()
+        if self.ended:
+            answered.errback(Failure(WorkerLost(f"page worker {self.process.pid} ended")))
+            return answered
         self.pending.append(answered)
         self.sendString(pickle.dumps((function, arguments), pickle.HIGHEST_PROTOCOL))
         return answered
@@ -105,19 +115,20 @@ class WorkerConnection(Int32StringReceiver):
             answered.errback(Failure(value))
 
     def connectionLost(self, reason: Failure = None) -> None:
+        self.ended = True
         pending, self.pending = self.pending, deque()
+        self.lost(self)
         for answered in pending:
             answered.errback(Failure(WorkerLost(f"page worker {self.process.pid} ended")))
-        self.lost(self)
 
 
 class PageWorkers:
     """``NEWSBOT_PAGE_PROCESSES`` worker processes of one crawl, started when the spider opens and stopped when it
     closes; with none (0, or before the spider opens) the crawl's thread does the work. A worker that ends is
     counted (``newsbot/page_workers/lost``) and replaced (``MAX_REPLACED`` times a crawl, then the crawl's thread
-    reads the pages), and its unanswered tasks run in the crawl's thread."""
+    reads the pages), and its unanswered tasks are given to another (``run``)."""
 
-    MAX_REPLACED = 3
+    MAX_REPLACED = 10
 
     def __init__(self, processes: int, crawler: Crawler | None = None) -> None:
         self.processes = processes
@@ -204,23 +215,38 @@ class PageWorkers:
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in the least busy worker process (picklable function, arguments and result), else
-        here; an exception it raises is raised here."""
-        if not self.connections:
-            return function(*args)
-        connection = min(self.connections, key=lambda one: len(one.pending))
-        try:
-            return await maybe_deferred_to_future(connection.call(function, args))
-        except WorkerLost as error:
-            logger.error("%s; running %s in the crawl's thread", error, function.__name__)
-            return function(*args)
+        here; an exception it raises is raised here. A task whose worker ends is given to another once, never
+        to the crawl's thread (a page that crashed one reader may crash the crawl); ``PageUnreadable`` when that
+        one ends too."""
+        for attempt in range(TRIES):
+            if not self.connections:
+                return function(*args)
+            connection = min(self.connections, key=lambda one: len(one.pending))
+            try:
+                return await maybe_deferred_to_future(connection.call(function, args))
+            except WorkerLost as error:
+                logger.warning("%s during %s (try %d of %d)", error, function.__name__, attempt + 1, TRIES)
+        raise PageUnreadable(f"{function.__name__} ended {TRIES} page worker processes")
 
     async def article(
         self, response: Response, fallback_published: datetime | None = None, normalise: bool = True
     ) -> Article:
         """The article of a downloaded page, read by ``reading.read_page`` in a worker (its body normalised and
         fingerprinted with ``normalise``), its field coverage counted in the crawl's stats; ``NotAnArticle`` when
-        refused."""
-        read = await self.run(
+        refused (``PageUnreadable`` too: a page that ended two readers is refused)."""
+        try:
+            read = await self._read(response, fallback_published, normalise)
+        except PageUnreadable as error:
+            raise NotAnArticle(f"the page could not be read: {error}") from error
+        count_coverage(self.crawler.stats, response.url, read.fields, read.refusal)
+        if read.article is None:
+            raise NotAnArticle(read.refusal)
+        return read.article
+
+    async def _read(
+        self, response: Response, fallback_published: datetime | None, normalise: bool
+    ) -> PageRead:
+        return await self.run(
             read_page,
             response.body,
             getattr(response, "encoding", None),
@@ -229,10 +255,6 @@ class PageWorkers:
             response_date(response),
             normalise,
         )
-        count_coverage(self.crawler.stats, response.url, read.fields, read.refusal)
-        if read.article is None:
-            raise NotAnArticle(read.refusal)
-        return read.article
 
 
 class _Only(Factory):

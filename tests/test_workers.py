@@ -3,6 +3,7 @@ costs no article; the reading itself is a pure function, and the workers' protoc
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import signal
@@ -139,3 +140,38 @@ def test_a_page_worker_killed_mid_crawl_costs_no_article_and_is_counted_and_repl
     assert "'newsbot/page_workers/lost': 1" in stderr
     assert len(posts(out)) == len(ARTICLES)
     assert f"sina-finance: ok: {len(ARTICLES)} new" in stderr
+
+
+DRIVE_WORKERS = """
+import json, os, sys
+from twisted.internet import defer, task
+from newsbot.workers import PageUnreadable, PageWorkers
+
+async def main():
+    workers = PageWorkers(1)
+    workers.start()
+    found = {"sorted": await workers.run(sorted, [3, 1, 2])}
+    first = workers.connections[0].process.pid
+    try:
+        await workers.run(os._exit, 3)
+    except PageUnreadable as error:
+        found["unreadable"] = str(error)
+    found["after"] = await workers.run(sorted, "cba")
+    found["replaced"] = workers.replaced
+    found["new_worker"] = workers.connections[0].process.pid != first
+    workers.close()
+    print(json.dumps(found))
+
+task.react(lambda reactor: defer.ensureDeferred(main()))
+"""
+
+
+def test_a_task_that_ends_its_worker_is_tried_in_another_once_then_refused_never_run_in_the_crawl():
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVE_WORKERS], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["sorted"] == [1, 2, 3] and found["after"] == ["a", "b", "c"]
+    assert found["unreadable"] == "_exit ended 2 page worker processes"
+    assert found["replaced"] == 2 and found["new_worker"]
