@@ -28,6 +28,40 @@ from newsbot.extensions.progress import logger as progress_logger
 from newsbot.outcome import DEFAULT_MAX_FAILURE_SHARE, EXIT_FAILED, Outcome
 
 ARCHIVE_SETTING = "NEWSBOT_OUTPUT_DIR"
+# newsbot's number settings: whether each is a whole number, and its least value (README, "Settings of newsbot").
+NUMBER_SETTINGS = {
+    "NEWSBOT_PAGE_PROCESSES": (int, 0),
+    "NEWSBOT_PAGE_TIMEOUT": (float, 1),
+    "NEWSBOT_MAX_ATTEMPTS": (int, 1),
+    "NEWSBOT_ROLL_PAGE_SIZE": (int, 1),
+    "NEWSBOT_INDEX_BATCH_SIZE": (int, 1),
+    "NEWSBOT_MONITOR_MIN_PAGES": (int, 0),
+    "NEWSBOT_MAX_RUNS_WITHOUT_NEW": (int, 0),
+    "NEWSBOT_NEAR_DUPLICATE_DISTANCE": (int, 0),
+    "NEWSBOT_MAX_FAILURE_SHARE": (float, 0),
+    "NEWSBOT_MAX_DOWNLOAD_FAILURE_SHARE": (float, 0),
+    "NEWSBOT_MAX_FAILED_LISTING_SHARE": (float, 0),
+    "NEWSBOT_MAX_REFUSED_SHARE": (float, 0),
+    "NEWSBOT_INDEX_BATCH_DELAY": (float, 0),
+    "NEWSBOT_PROGRESS_INTERVAL": (float, 0),
+    "NEWSBOT_RETRY_BACKOFF": (float, 0),
+    "NEWSBOT_REVISIT_RECENT_DAYS": (float, 0),
+    "NEWSBOT_REVISIT_INTERVAL_HOURS": (float, 0),
+}
+RENAMED_SETTINGS = {"NEWSBOT_NORMALISE_PROCESSES": "NEWSBOT_PAGE_PROCESSES"}
+
+
+def number_problem(name: str, value: Any, kind: type, least: float) -> str | None:
+    """Why ``value`` is no value of the number setting ``name`` (``kind`` ``int`` or ``float``, at least
+    ``least``), else ``None``."""
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number != number or number in (float("inf"), float("-inf")) or number < least:
+        what = "a whole number" if kind is int else "a number"
+        return f"-s {name}: {value!r} is not {what} of {least:g} or more"
+    return None
 
 
 def positive_int(text: str) -> int:
@@ -80,11 +114,14 @@ def spider_argument_problem(spidercls: type[Spider], arguments: dict[str, Any]) 
     except TypeError as error:
         missing = re.findall(r"'(\w+)'", str(error))
         if "required" in str(error) and missing:
-            return f"the {spidercls.name} spider needs " + " and ".join(f"-a {name}=VALUE" for name in missing)
+            return f"the {spidercls.name} spider needs " + " and ".join(
+                f"-a {name}=VALUE" for name in missing
+            )
         return f"the {spidercls.name} spider: {error}"
     except (KeyError, ValueError) as error:
         return str(error.args[0] if error.args else error)
     return None
+
 
 logger = logging.getLogger(__name__)
 
@@ -164,15 +201,18 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
             raise SystemExit(self.exitcode)
 
     def check_settings(self, opts: argparse.Namespace) -> None:
-        """Refuse (``UsageError``) an archive folder posts cannot be written to, a number setting that is none and
-        a shared server's URL that is not one (``shared_settings_problem``)."""
+        """Refuse (``UsageError``) an archive folder posts cannot be written to, a number setting out of its range
+        (``NUMBER_SETTINGS``), a renamed setting, and a shared server's URL that is not one
+        (``shared_settings_problem``)."""
         if problem := unwritable(self.archive_folder(opts)):
             raise UsageError(problem)
-        for name in ("NEWSBOT_MAX_FAILURE_SHARE", "NEWSBOT_NEAR_DUPLICATE_DISTANCE"):
-            try:
-                self.settings.getfloat(name)
-            except ValueError:
-                raise UsageError(f"-s {name}: {self.settings.get(name)!r} is not a number") from None
+        for name, (kind, least) in NUMBER_SETTINGS.items():
+            value = self.settings.get(name)
+            if value is not None and (problem := number_problem(name, value, kind, least)):
+                raise UsageError(problem)
+        for old, new in RENAMED_SETTINGS.items():
+            if self.settings.get(old) is not None:
+                raise UsageError(f"-s {old} is now {new} (newsbot 0.5.0)")
         self.check_index_url()
 
     def max_failure_share(self) -> float:

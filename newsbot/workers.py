@@ -17,6 +17,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -29,6 +30,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.internet.protocol import Factory
+from twisted.internet.task import LoopingCall
 from twisted.protocols.basic import Int32StringReceiver
 from twisted.python.failure import Failure
 
@@ -45,6 +47,8 @@ PREFIX = struct.Struct("!I")
 MAX_MESSAGE = 1 << 30
 EXIT_SECONDS = 10
 TRIES = 2
+DEFAULT_TIMEOUT = 60.0
+WATCH_SECONDS = 5.0
 _WORKERS: WeakKeyDictionary[Crawler, PageWorkers] = WeakKeyDictionary()
 
 
@@ -91,17 +95,24 @@ class WorkerConnection(Int32StringReceiver):
 
     MAX_LENGTH = MAX_MESSAGE
 
-    def __init__(self, process: subprocess.Popen, lost: Callable[[WorkerConnection], None]) -> None:
+    def __init__(self, process: subprocess.Popen, lost: Callable[[WorkerConnection, int], None]) -> None:
         self.process = process
         self.lost = lost
         self.pending: deque[Deferred] = deque()
         self.ended = False
+        self.waiting_since = 0.0
+
+    def stalled(self, now: float, timeout: float) -> bool:
+        """Whether its oldest task has waited ``timeout`` seconds for an answer since it became the oldest."""
+        return bool(self.pending) and now - self.waiting_since > timeout
 
     def call(self, function: Callable[..., Any], arguments: tuple) -> Deferred:
         answered: Deferred = Deferred()
         if self.ended:
             answered.errback(Failure(WorkerLost(f"page worker {self.process.pid} ended")))
             return answered
+        if not self.pending:
+            self.waiting_since = time.monotonic()
         self.pending.append(answered)
         self.sendString(pickle.dumps((function, arguments), pickle.HIGHEST_PROTOCOL))
         return answered
@@ -109,6 +120,7 @@ class WorkerConnection(Int32StringReceiver):
     def stringReceived(self, string: bytes) -> None:
         ok, value = pickle.loads(string)
         answered = self.pending.popleft()
+        self.waiting_since = time.monotonic()
         if ok:
             answered.callback(value)
         else:
@@ -117,31 +129,43 @@ class WorkerConnection(Int32StringReceiver):
     def connectionLost(self, reason: Failure = None) -> None:
         self.ended = True
         pending, self.pending = self.pending, deque()
-        self.lost(self)
+        self.lost(self, len(pending))
         for answered in pending:
             answered.errback(Failure(WorkerLost(f"page worker {self.process.pid} ended")))
 
 
 class PageWorkers:
-    """``NEWSBOT_PAGE_PROCESSES`` worker processes of one crawl, started when the spider opens and stopped when it
-    closes; with none (0, or before the spider opens) the crawl's thread does the work. A worker that ends is
+    """``NEWSBOT_PAGE_PROCESSES`` worker processes of one crawl (at most one per core), started when the spider
+    opens and stopped when it closes; with none (0, or before the spider opens) the crawl's thread does the work.
+    A worker that ends, or that leaves a task unanswered ``NEWSBOT_PAGE_TIMEOUT`` seconds (it is killed), is
     counted (``newsbot/page_workers/lost``) and replaced (``MAX_REPLACED`` times a crawl, then the crawl's thread
     reads the pages), and its unanswered tasks are given to another (``run``)."""
 
     MAX_REPLACED = 10
 
-    def __init__(self, processes: int, crawler: Crawler | None = None) -> None:
+    def __init__(
+        self, processes: int, crawler: Crawler | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> None:
         self.processes = processes
         self.crawler = crawler
+        self.timeout = timeout
         self.connections: list[WorkerConnection] = []
         self.closing = False
         self.replaced = 0
+        self.watchdog: LoopingCall | None = None
 
     @classmethod
     def of(cls, crawler: Crawler) -> PageWorkers:
         """The one ``PageWorkers`` of ``crawler``, shared by its spider and pipelines."""
         if crawler not in _WORKERS:
-            workers = cls(crawler.settings.getint("NEWSBOT_PAGE_PROCESSES", NEWSBOT_PAGE_PROCESSES), crawler)
+            settings = crawler.settings
+            processes = settings.getint("NEWSBOT_PAGE_PROCESSES", NEWSBOT_PAGE_PROCESSES)
+            cores = os.cpu_count() or 1
+            if processes > cores:
+                logger.warning("NEWSBOT_PAGE_PROCESSES %d is more than the %d cores here; starting %d",
+                               processes, cores, cores)  # fmt: skip
+                processes = cores
+            workers = cls(processes, crawler, settings.getfloat("NEWSBOT_PAGE_TIMEOUT", DEFAULT_TIMEOUT))
             crawler.signals.connect(workers.start, signal=signals.spider_opened)
             crawler.signals.connect(workers.close, signal=signals.spider_closed)
             _WORKERS[crawler] = workers
@@ -155,6 +179,9 @@ class PageWorkers:
     def start(self) -> None:
         """Start the processes (they import newsbot while the first listings download)."""
         self.closing = False
+        if self.processes > 0 and self.watchdog is None:
+            self.watchdog = LoopingCall(self.kill_stalled)
+            self.watchdog.start(min(self.timeout, WATCH_SECONDS), now=False)
         while len(self.connections) < self.processes:
             try:
                 self.connections.append(self._spawn())
@@ -185,7 +212,16 @@ class PageWorkers:
             ours.close()
         return connection
 
-    def _lost(self, connection: WorkerConnection) -> None:
+    def kill_stalled(self) -> None:
+        """Kill each worker whose oldest task has waited ``timeout`` seconds (a hung reader); ``_lost`` follows."""
+        now = time.monotonic()
+        for connection in list(self.connections):
+            if connection.stalled(now, self.timeout):
+                logger.error("page worker process %d left a page unanswered %g s; killing it",
+                             connection.process.pid, self.timeout)  # fmt: skip
+                connection.process.kill()
+
+    def _lost(self, connection: WorkerConnection, unanswered: int) -> None:
         if connection in self.connections:
             self.connections.remove(connection)
         try:
@@ -203,12 +239,16 @@ class PageWorkers:
             )
             return
         self.replaced += 1
-        logger.error("page worker process %d ended; starting another", connection.process.pid)
+        logger.error("page worker process %d ended; starting another, %d pages it held go to the others",
+                     connection.process.pid, unanswered)  # fmt: skip
         self.start()
 
     def close(self) -> None:
         """End the workers: each exits when its connection closes (killed after ``EXIT_SECONDS``)."""
         self.closing = True
+        if self.watchdog is not None and self.watchdog.running:
+            self.watchdog.stop()
+        self.watchdog = None
         connections, self.connections = self.connections, []
         for connection in connections:
             connection.transport.loseConnection()
@@ -225,7 +265,7 @@ class PageWorkers:
             try:
                 return await maybe_deferred_to_future(connection.call(function, args))
             except WorkerLost as error:
-                logger.warning("%s during %s (try %d of %d)", error, function.__name__, attempt + 1, TRIES)
+                logger.debug("%s during %s (try %d of %d)", error, function.__name__, attempt + 1, TRIES)
         raise PageUnreadable(f"{function.__name__} ended {TRIES} page worker processes")
 
     async def article(

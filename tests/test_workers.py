@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from newsbot.fingerprint import body_text, exact_fingerprint, simhash
 from newsbot.index import ArchiveIndex
 from newsbot.reading import normalised_body, read_page
@@ -104,7 +106,10 @@ def test_posts_read_by_two_worker_processes_are_those_the_crawls_own_thread_writ
         crawl(server, tmp_path / "workers", "--channels", "china", "-s", "NEWSBOT_PAGE_PROCESSES=2")
     in_thread = posts(tmp_path / "thread")
     assert len(in_thread) == len(ARTICLES) and posts(tmp_path / "workers") == in_thread
-    with ArchiveIndex(tmp_path / "thread") as thread_index, ArchiveIndex(tmp_path / "workers") as workers_index:
+    with (
+        ArchiveIndex(tmp_path / "thread") as thread_index,
+        ArchiveIndex(tmp_path / "workers") as workers_index,
+    ):
         assert sorted(thread_index.entries(), key=repr) == sorted(workers_index.entries(), key=repr)
 
 
@@ -118,14 +123,20 @@ def page_workers_of(pid: int) -> list[int]:
     return found
 
 
-def test_a_page_worker_killed_mid_crawl_costs_no_article_and_is_counted_and_replaced(tmp_path):
+@pytest.mark.parametrize(
+    ("stop", "logged"),
+    [(signal.SIGKILL, "ended; starting another"), (signal.SIGSTOP, "left a page unanswered 2 s; killing it")],
+)
+def test_a_page_worker_killed_or_hung_mid_crawl_costs_no_article_and_is_counted_and_replaced(
+    tmp_path, stop, logged
+):
     out = tmp_path / "archive"
     with delayed_snapshot(tmp_path, 0.15) as server:
         crawl_process = subprocess.Popen(
             [sys.executable, "-c", "from newsbot.cli import main; main()", "crawl", "sina-finance",
              "--channels", "china", "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
              "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "NEWSBOT_PAGE_PROCESSES=1",
-             "-s", f"NEWSBOT_SUMMARY_FILE={tmp_path / 'summary.json'}"],
+             "-s", "NEWSBOT_PAGE_TIMEOUT=2", "-s", f"NEWSBOT_SUMMARY_FILE={tmp_path / 'summary.json'}"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={key: value for key, value in os.environ.items() if key != "SCRAPY_SETTINGS_MODULE"},
         )  # fmt: skip
@@ -133,10 +144,10 @@ def test_a_page_worker_killed_mid_crawl_costs_no_article_and_is_counted_and_repl
         while len(list(out.rglob("*.md"))) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
         (victim,) = page_workers_of(crawl_process.pid)
-        os.kill(victim, signal.SIGKILL)
+        os.kill(victim, stop)
         _, stderr = crawl_process.communicate(timeout=120)
     assert crawl_process.returncode == 0, stderr[-3000:]
-    assert f"page worker process {victim} ended; starting another" in stderr
+    assert f"page worker process {victim} {logged}" in stderr
     assert "'newsbot/page_workers/lost': 1" in stderr
     assert len(posts(out)) == len(ARTICLES)
     assert f"sina-finance: ok: {len(ARTICLES)} new" in stderr
