@@ -198,6 +198,18 @@ def test_a_failure_asked_again_until_max_attempts_is_given_up_and_shown(tmp_path
     assert nothing.returncode == 0 and "0 given-up articles are due again" in nothing.stdout
 
 
+def test_retry_takes_a_source_as_the_ledger_names_it_and_lists_those_it_holds(tmp_path):
+    with open_ledger(tmp_path) as ledger:
+        ledger.requested("k", "http://127.0.0.1:8711/a.html", "127-0-0-1", {}, T0)
+        ledger.failed("k", "HTTP 404", T0, False, 8, 60)
+    unknown = run_newsbot("retry", str(tmp_path), "--source", "nosuch")
+    assert unknown.returncode == 2 and "in the ledger: 127-0-0-1" in unknown.stderr
+    retried = run_newsbot("retry", str(tmp_path), "--source", "127-0-0-1")
+    assert retried.returncode == 0, retried.stderr
+    assert "1 given-up articles of 127-0-0-1 are due again" in retried.stdout
+    assert [(entry.given_up, entry.attempts) for entry in ledger_entries(tmp_path)] == [(False, 0)]
+
+
 def test_a_page_that_is_gone_is_given_up_at_once(tmp_path):
     made = site_articles(3, seed=23)
     out, stats = tmp_path / "out", tmp_path / "summary.json"

@@ -26,7 +26,11 @@ class Command(NewsbotCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         self.add_archive_option(parser)
-        parser.add_argument("--source", metavar="NAME", help="only the given-up articles of this source")
+        parser.add_argument(
+            "--source",
+            metavar="NAME",
+            help="only the given-up articles of this source (a configured one, or as the ledger and status name it)",
+        )
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
@@ -41,8 +45,16 @@ class Command(NewsbotCommand):
                 known = [*load_sources(self.settings), *get_spider_loader(self.settings).list()]
             except SourcesError as error:
                 raise UsageError(str(error)) from None
-            if opts.source not in known:
-                raise UsageError(f"no source {opts.source!r}; configured: {', '.join(sorted(set(known)))}")
+            try:
+                with open_ledger(self.folder, self.settings, create=False) as ledger:
+                    in_ledger = sorted(ledger.counts())
+            except (*INDEX_ERRORS, ValueError):
+                in_ledger = []
+            if opts.source not in (*known, *in_ledger):
+                raise UsageError(
+                    f"no source {opts.source!r}; configured: {', '.join(sorted(set(known)))}; in the ledger:"
+                    f" {', '.join(in_ledger) or 'none'}"
+                )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         try:
