@@ -149,9 +149,9 @@ class History:
         ]
 
     def archived_since(self, source: str, since: datetime) -> int:
-        """Articles the source's runs finished since ``since`` archived (new plus updated)."""
+        """New articles the source's runs finished since ``since`` archived (an update archives no new post)."""
         rows = self._select(
-            "SELECT COALESCE(SUM(new + updated), 0) FROM runs WHERE source = ? AND finished >= ?",
+            "SELECT COALESCE(SUM(new), 0) FROM runs WHERE source = ? AND finished >= ?",
             source,
             utc_text(since),
         )
@@ -168,10 +168,10 @@ class History:
         return rows[0][0] if rows else None
 
     def archived_per_day(self, since: datetime) -> dict[str, dict[str, int]]:
-        """Per source, articles archived (new plus updated) per UTC day (``YYYY-MM-DD``) by runs since ``since``."""
+        """Per source, new articles archived per UTC day (``YYYY-MM-DD``) by runs since ``since``."""
         per_source: dict[str, dict[str, int]] = {}
         rows = self._select(
-            "SELECT source, substr(finished, 1, 10), SUM(new + updated) FROM runs WHERE finished >= ?"
+            "SELECT source, substr(finished, 1, 10), SUM(new) FROM runs WHERE finished >= ?"
             " GROUP BY source, substr(finished, 1, 10)",
             utc_text(since),
         )

@@ -26,14 +26,14 @@ def test_runs_are_recorded_and_read_back_newest_first(tmp_path, index_settings):
         assert (latest.new, latest.updated, latest.newest) == (1, 1, at(23))
         assert earliest.id == first
         assert earliest.alarm_messages == ("a", "b")
-        assert history.archived_since("sina-finance", T0 + timedelta(hours=12)) == 2
-        assert history.archived_since("sina-finance", T0 - timedelta(days=1)) == 5
+        assert history.archived_since("sina-finance", T0 + timedelta(hours=12)) == 1
+        assert history.archived_since("sina-finance", T0 - timedelta(days=1)) == 4
         assert history.ever_archived("sina-finance") == 4
         assert history.newest_post("sina-finance") == at(23)
         assert history.newest_post("caixin") is None
         assert history.archived_per_day(T0) == {
             "caixin": {"2026-11-20": 0},
-            "sina-finance": {"2026-11-20": 3, "2026-11-21": 2},
+            "sina-finance": {"2026-11-20": 3, "2026-11-21": 1},
         }
 
 

@@ -1,6 +1,7 @@
 """``newsbot status``: empty folders, the bundled snapshot's archive, the ledger's failures, JSON and HTML."""
 
 import json
+import shutil
 import sqlite3
 from datetime import UTC, datetime
 
@@ -9,6 +10,7 @@ import pytest
 
 from newsbot.history import Run, RunHistory
 from newsbot.index import index_path
+from newsbot.snapshot_server import BUNDLED_SNAPSHOT
 from newsbot.status import SourceStatus, chart_svg, report_days, source_statuses, status_table
 from tests.servers import run_newsbot
 from tests.test_crawl import ARTICLES
@@ -63,6 +65,18 @@ def test_status_json(snapshot_archive):
     assert row["archived_day"] == row["archived_week"] == len(ARTICLES)
     assert datetime.fromisoformat(row["last_run"]) <= datetime.now(UTC)
     assert row["newest_post"].startswith("20")
+
+
+def test_a_corrected_article_is_not_counted_as_archived_again(snapshot_archive, tmp_path):
+    out = tmp_path / "archive"
+    shutil.copytree(snapshot_archive, out)
+    corrected = BUNDLED_SNAPSHOT.parent / "sina-finance-corrected"
+    done = run_newsbot("crawl", "sina-finance", "--snapshot", str(corrected), "--archive", str(out))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "1 updated" in done.stderr
+    (row,) = json.loads(run_newsbot("status", str(out), "--json").stdout)
+    posts = len(list(out.glob("sina/*/*/*.md")))
+    assert row["archived_day"] == row["archived_week"] == posts == len(ARTICLES)
 
 
 def test_status_html_is_self_contained_with_a_chart(snapshot_archive, tmp_path):
