@@ -2,8 +2,9 @@
 
 Exit status: ``0`` when the run did its job, ``1`` when it failed, ``2`` for a usage error (Scrapy's
 ``UsageError``). A run failed when it did not finish, when a monitor raised an alarm (``newsbot/alarms``),
-when it archived nothing and something failed, or when failures exceed ``max_failure_share`` of the
-articles and listings it tried. Items a listing named but that could not be read (``newsbot/failed/item``: bad
+when it archived nothing and something failed, when failures exceed ``max_failure_share`` of the
+articles and listings it tried, or when a pipeline after the store raised on a stored article
+(``newsbot/failed_after_store``: the post is archived and counted once, as new or updated). Items a listing named but that could not be read (``newsbot/failed/item``: bad
 data from the source, refused and counted) count towards the first rule, not the share.
 """
 
@@ -24,6 +25,7 @@ FAILED_STAT = "newsbot/failed"
 LISTING_FAILED_STAT = "newsbot/failed/listing"
 ITEM_REFUSED_STAT = "newsbot/failed/item"
 LISTING_STAT = "newsbot/listings"
+AFTER_STORE_STAT = "newsbot/failed_after_store"
 ALARMS_STAT = "newsbot/alarms"
 
 
@@ -74,4 +76,7 @@ def run_outcome(stats: Mapping[str, Any], max_failure_share: float = DEFAULT_MAX
     if not archived:
         return Outcome(EXIT_OK, "nothing new")
     updated = _count(stats, "newsbot/updated")
-    return Outcome(EXIT_OK, f"{archived - updated} new, {updated} updated")
+    counts = f"{archived - updated} new, {updated} updated"
+    if after_store := _count(stats, AFTER_STORE_STAT):
+        return Outcome(EXIT_FAILED, f"{counts}, but a pipeline after the store raised on {after_store} of them")
+    return Outcome(EXIT_OK, counts)

@@ -391,6 +391,35 @@ def test_an_article_a_pipeline_raises_on_fails_the_run_stays_in_the_ledger_and_i
         assert ledger.entries() == []
 
 
+def test_a_pipeline_after_the_store_that_raises_counts_the_article_once_and_fails_the_run(tmp_path):
+    out = tmp_path / "archive"
+    entries = {CHINA.roll_url(1): roll(A, B, C), A: page(A), B: page(B), C: page(C)}
+    pipelines = {**ITEM_PIPELINES, "tests.raising_pipeline.RaisingPipeline": 600}
+    raising = ("-s", f"ITEM_PIPELINES={json.dumps(pipelines)}", "-s", f"{RAISE_FOR_SETTING}={B}")
+    with serve(entries, tmp_path) as server:
+        done, summary = crawl(
+            server, out, "--channels", "china", "--max-pages", "1", *raising, exit_status=1, tracebacks=1
+        )
+        assert (
+            "sina-finance: FAILED: 3 new, 0 updated, but a pipeline after the store raised on 1 of them"
+            in done.stderr
+        )
+        assert (
+            f"ERROR: {B} was stored as {post_path(B)}, then a pipeline after the store raised on it:"
+            f" PipelineFault('test fault on {B}')" in done.stderr
+        )
+        assert (summary["new"], summary["failed"], summary["failed after store"]) == (3, 0, 1)
+        assert sorted(posts(out)) == sorted(post_path(url) for url in (A, B, C))
+        with open_ledger(out) as ledger:
+            assert ledger.entries() == []
+        (row,) = json.loads(run_newsbot("status", str(out), "--json").stdout)
+        assert (row["outcome"], row["archived_day"], row["retrying"]) == ("FAILED", 3, 0)
+
+        again, summary = crawl(server, out, "--channels", "china", "--max-pages", "1")
+    assert (server.hits[A], server.hits[B], server.hits[C]) == (1, 1, 1)
+    assert "sina-finance: ok: nothing new" in again.stderr
+
+
 def post_path(url: str) -> str:
     """Where the bundled snapshot's article ``url`` is filed under the archive (``sina/YYYY/MM/ID.md``)."""
     year, month = re.search(r"/(\d{4})-(\d{2})-\d{2}/", url).groups()

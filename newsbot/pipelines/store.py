@@ -12,6 +12,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
+from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
@@ -30,6 +31,7 @@ from newsbot.settings import (
     NEWSBOT_INDEX_BATCH_SIZE,
     NEWSBOT_NEAR_DUPLICATE_DISTANCE,
 )
+from newsbot.signals import item_stored
 from newsbot.storage import post_relpath, remove_stale_temporaries, write_post
 
 logger = logging.getLogger(__name__)
@@ -88,12 +90,13 @@ class StorePipeline:
         self.ledger: FailureLedger | PostgresFailureLedger | None = None
         self.written: list[tuple[Written, Deferred]] = []
         self.flush_call: IDelayedCall | None = None
+        self.signals: SignalManager | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         settings = crawler.settings
         distance = settings.getint("NEWSBOT_NEAR_DUPLICATE_DISTANCE", NEWSBOT_NEAR_DUPLICATE_DISTANCE)
-        return cls(
+        pipeline = cls(
             Path(settings.get("NEWSBOT_OUTPUT_DIR", "output")),
             crawler.stats,
             settings,
@@ -101,6 +104,8 @@ class StorePipeline:
             settings.getint("NEWSBOT_INDEX_BATCH_SIZE", NEWSBOT_INDEX_BATCH_SIZE),
             settings.getfloat("NEWSBOT_INDEX_BATCH_DELAY", NEWSBOT_INDEX_BATCH_DELAY),
         )
+        pipeline.signals = crawler.signals
+        return pipeline
 
     def open_spider(self) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
@@ -236,4 +241,6 @@ class StorePipeline:
         for written, entry in zip(batch, entries, strict=True):
             self.stats.inc_value(f"newsbot/{written.outcome}")
             logger.info("%s %s -> %s", written.outcome, entry.url, written.relpath)
+            if self.signals is not None:
+                self.signals.send_catch_log(item_stored, item=written.item)
         return [written.item for written in batch]

@@ -28,6 +28,7 @@ from newsbot.ledger import (
     open_ledger,
     utc_now,
 )
+from newsbot.signals import item_stored
 from newsbot.spiders.article import failure_reason
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class UnseenArticles:
         self.crawler = crawler
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_scraped, signal=item_stored)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.item_error, signal=signals.item_error)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -190,7 +192,8 @@ class UnseenArticles:
         if key := request.cb_kwargs.get("key"):
             self.received.add(key)
 
-    def item_scraped(self, item: Any, spider: Spider) -> None:
+    def item_scraped(self, item: Any) -> None:
+        """An article stored (``item_stored``) or scraped: no longer pending for the ledger."""
         self.pending.pop(ItemAdapter(item).get("key"), None)
 
     def item_dropped(self, item: Any, exception: BaseException, spider: Spider) -> None:
