@@ -162,6 +162,11 @@ class History:
         rows = self._select("SELECT COALESCE(SUM(new), 0) FROM runs WHERE source = ?", source)
         return int(rows[0][0]) if rows else 0
 
+    def all_archived(self) -> int:
+        """New articles every recorded run of every source archived in all."""
+        rows = self._select("SELECT COALESCE(SUM(new), 0) FROM runs")
+        return int(rows[0][0]) if rows else 0
+
     def newest_post(self, source: str) -> str | None:
         """The date of the newest post the source's runs archived or met, ``None`` if none did."""
         rows = self._select("SELECT MAX(newest) FROM runs WHERE source = ?", source)

@@ -11,10 +11,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pygal
 from pygal.style import Style
 
 from newsbot.history import open_history
+from newsbot.index.backends import postgres_url
+from newsbot.index.table import read_rows
 from newsbot.ledger import open_ledger
 
 DAY = timedelta(days=1)
@@ -78,6 +81,39 @@ def source_statuses(
     return rows
 
 
+def indexed_posts(output_dir: Path, settings: Mapping[str, Any] | None = None) -> int:
+    """The posts the archive's index holds (its ``entries``), read without creating anything; 0 without an index."""
+    sql = "SELECT COUNT(*) FROM entries"
+    url = postgres_url(settings)
+    if url is None:
+        rows = read_rows(output_dir, "entries", sql)
+    else:
+        with psycopg.connect(url) as db:
+            try:
+                rows = db.execute(sql).fetchall()
+            except psycopg.errors.UndefinedTable:
+                rows = []
+    return int(rows[0][0]) if rows else 0
+
+
+def unfinished_posts(output_dir: Path, settings: Mapping[str, Any] | None = None) -> int:
+    """Posts of the index no finished run counted as new: archived by runs killed before they recorded
+    themselves (SIGKILL, a power cut) or before the run history (0.3.0); ``sqlite3.Error``/``psycopg.Error``."""
+    with open_history(output_dir, settings, create=False) as history:
+        counted = history.all_archived()
+    return max(indexed_posts(output_dir, settings) - counted, 0)
+
+
+def unfinished_line(count: int) -> str:
+    """The status line for ``unfinished_posts``, empty for 0."""
+    if not count:
+        return ""
+    return (
+        f"{count} post{'s' * (count != 1)} archived by no finished run (a run killed before it finished, e.g. by"
+        " SIGKILL, or one before the run history); not in the counts above"
+    )
+
+
 def status_json(rows: list[SourceStatus]) -> list[dict]:
     """The rows as JSON-ready dicts, each with its ``outcome`` word."""
     return [{**asdict(row), "outcome": row.outcome} for row in rows]
@@ -115,14 +151,16 @@ def table_cells(row: SourceStatus) -> tuple[str, ...]:
     )
 
 
-def status_table(rows: list[SourceStatus]) -> str:
-    """A text table, one line per source, then each open alarm's message."""
+def status_table(rows: list[SourceStatus], unfinished: int = 0) -> str:
+    """A text table, one line per source, then the ``unfinished_line`` and each open alarm's message."""
     lines = [HEADERS, *(table_cells(row) for row in rows)]
     widths = [max(len(line[column]) for line in lines) for column in range(len(HEADERS))]
     text = [
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         for line in lines
     ]
+    if unfinished:
+        text += ["", unfinished_line(unfinished)]
     alarms = [message for row in rows for message in row.alarms]
     if alarms:
         text += ["", "open alarms:", *(f"  {message}" for message in alarms)]
@@ -169,8 +207,10 @@ def status_html(
     now: datetime,
     days: int,
     settings: Mapping[str, Any] | None = None,
+    unfinished: int = 0,
 ) -> str:
-    """The report: a self-contained HTML page (inline CSS and SVG) with the table, the alarms and the chart."""
+    """The report: a self-contained HTML page (inline CSS and SVG) with the table, the ``unfinished_line``, the
+    alarms and the chart."""
     day_list = report_days(now, days)
     with open_history(output_dir, settings, create=False) as history:
         per_day = history.archived_per_day(datetime.fromisoformat(day_list[0]).replace(tzinfo=UTC))
@@ -198,7 +238,8 @@ def status_html(
         f"<h1>newsbot status: {html.escape(str(output_dir))}</h1>"
         f"<p>As of {html.escape(now.astimezone(UTC).strftime('%Y-%m-%d %H:%M'))} UTC.</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-        f"<h2>Open alarms</h2><ul>{alarms}</ul>"
+        + (f"<p>{html.escape(unfinished_line(unfinished))}</p>" if unfinished else "")
+        + f"<h2>Open alarms</h2><ul>{alarms}</ul>"
         f"<h2>Articles archived per day (UTC), last {days} days</h2>"
         f"<figure>{chart_svg(per_day, day_list)}</figure>"
         "</body></html>\n"

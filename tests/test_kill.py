@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 
 from bench.faults import archive_problems, kill_when, partial_posts, posts, start_crawl
 from bench.pages import read_truth, write_snapshot
+from newsbot.index import index_path
 from newsbot.storage import atomic_write, remove_stale_temporaries, temporary_path
 from tests.servers import ROOT, run_newsbot
 
@@ -30,6 +33,12 @@ def test_sigkill_mid_crawl_then_restart_loses_nothing_and_doubles_nothing(tmp_pa
     assert kill_when(process, lambda: output.is_dir() and len(posts(output)) >= 40)
     assert partial_posts(output) == []
     assert 40 <= len(posts(output)) < len(truth)
+    with sqlite3.connect(index_path(output)) as db:
+        (indexed,) = db.execute("SELECT COUNT(*) FROM entries").fetchone()
+    assert indexed > 0
+    unfinished = f"{indexed} posts archived by no finished run (a run killed before it finished"
+    status = run_newsbot("status", str(output))
+    assert status.stdout.splitlines()[-1].startswith(unfinished), status.stdout
 
     rerun = run_newsbot(
         "crawl",
@@ -48,6 +57,11 @@ def test_sigkill_mid_crawl_then_restart_loses_nothing_and_doubles_nothing(tmp_pa
     validated = run_newsbot("validate", str(output))
     assert validated.returncode == 0, validated.stdout[-3000:]
     assert validated.stdout.strip().endswith(f"{len(truth)} passed, 0 failed")
+    (row,) = json.loads(run_newsbot("status", str(output), "--json").stdout)
+    line = run_newsbot("status", str(output)).stdout.splitlines()[-1]
+    killed_run_posts = int(line.split()[0])
+    assert line.endswith("not in the counts above")
+    assert row["archived_week"] + killed_run_posts == len(truth), "the posts left unindexed were indexed again"
 
 
 def kill_a_writer(path) -> None:

@@ -11,7 +11,14 @@ from scrapy.exceptions import UsageError
 
 from newsbot.command import NewsbotCommand
 from newsbot.index.backends import INDEX_ERRORS, first_line, index_name
-from newsbot.status import source_statuses, status_html, status_json, status_table
+from newsbot.status import (
+    source_statuses,
+    status_html,
+    status_json,
+    status_table,
+    unfinished_line,
+    unfinished_posts,
+)
 
 
 class Command(NewsbotCommand):
@@ -46,7 +53,10 @@ class Command(NewsbotCommand):
         now = datetime.now(UTC)
         try:
             rows = source_statuses(folder, now, self.settings)
-            report = status_html(folder, rows, now, opts.days, self.settings) if opts.html else None
+            unfinished = unfinished_posts(folder, self.settings)
+            report = (
+                status_html(folder, rows, now, opts.days, self.settings, unfinished) if opts.html else None
+            )
         except (*INDEX_ERRORS, ValueError) as error:
             return self.fail(f"cannot read {index_name(folder, self.settings)}: {first_line(error)}")
         if report is not None:
@@ -57,7 +67,9 @@ class Command(NewsbotCommand):
         if opts.json:
             print(json.dumps(status_json(rows), ensure_ascii=False, indent=1))
         else:
-            print(status_table(rows) if rows else f"no runs recorded in {folder}")
+            print(status_table(rows, unfinished) if rows else f"no runs recorded in {folder}")
+            if unfinished and not rows:
+                print(unfinished_line(unfinished))
         if any(row.exit_status for row in rows):
             self.exitcode = 1
         return None
