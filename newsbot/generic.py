@@ -87,6 +87,9 @@ _HIDDEN_MARKUP = re.compile(
     r"<!--.*?-->|<(script|style|textarea|template|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL
 )
 _TAG = re.compile(r"<[^>]*>")
+_XML_DECLARATION = re.compile(r"\A\ufeff?\s*<\?xml\b.*?\?>", re.DOTALL | re.IGNORECASE)
+_ROOT_TAG = re.compile(r"(?:\s+|<!--.*?-->|<![^>]*>|<\?.*?\?>)*<([A-Za-z][^\s/>]*)", re.DOTALL)
+FEED_ROOTS = frozenset({"rss", "feed", "rdf"})
 _OUTLET = re.compile(r"来源\s*[:：]\s*([^\s<>|/，,。:：()（）]{2,30})")
 _EDITOR = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^\s<>|/，,。()（）]{2,20})")
 _NOISE = "script", "noscript", "iframe", "form", "button", "input", "select", "textarea"
@@ -665,8 +668,25 @@ def refuse_list_around(text: BodyText, headline: etree._Element | None) -> None:
         refuse_list(ancestor)
 
 
+def without_xml_declaration(html: str) -> str:
+    """The page without its XML declaration (``<?xml …?>``, which libxml2 refuses in text: an XHTML page);
+    ``NotAnArticle`` for an XML document whose root element is not ``<html>`` (a feed, a sitemap)."""
+    declaration = _XML_DECLARATION.match(html)
+    if declaration is None:
+        return html
+    root = _ROOT_TAG.match(html, declaration.end())
+    name = root.group(1).rpartition(":")[2].lower() if root else ""
+    if name != "html":
+        feed = " (a feed: newsbot crawl feed -a url=URL)" if name in FEED_ROOTS else ""
+        raise NotAnArticle(
+            f"not an HTML page: an XML document{f' whose root is <{name}>' if name else ''}{feed}"
+        )
+    return html[declaration.end() :]
+
+
 def extract(html: str, url: str) -> Extracted:
     """Title, date, outlet, editor and body HTML of an article page of any site."""
+    html = without_xml_declaration(html)
     try:
         root, served = parse_document(html)
     except (etree.ParserError, ValueError) as error:

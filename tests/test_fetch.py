@@ -105,3 +105,18 @@ def test_fetch_of_a_host_that_refuses_connections_fails_without_a_traceback(tmp_
     assert done.returncode == 1
     assert "Traceback" not in done.stderr, done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("newsbot: error: DownloadConnectionRefusedError for ")
+
+
+def test_fetch_of_an_xml_file_is_a_one_line_refusal_with_its_reason(tmp_path):
+    url = "https://www.example.com/news/feed.xml"
+    feed = '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>新闻</title></channel></rss>\n'
+    entry = {"body": feed, "headers": {"Content-Type": "application/rss+xml; charset=utf-8"}}
+    with serve({url: entry}, tmp_path) as server:
+        done = newsbot(
+            "fetch", url, "--archive", str(tmp_path / "out"), "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}"
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "newsbot: error: not an HTML page: an XML document whose root is <rss> (a feed: newsbot crawl feed -a url=URL)"
+    )
+    assert not list(tmp_path.rglob("*.md"))

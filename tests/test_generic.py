@@ -158,6 +158,26 @@ def test_a_page_without_an_article_body_is_refused(html):
         generic.extract(html, URL)
 
 
+@pytest.mark.parametrize(
+    ("document", "reason"),
+    [
+        ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel/></rss>', "whose root is <rss> (a feed"),
+        ("<?xml version='1.0'?><!-- map --><urlset xmlns='x'><url/></urlset>", "whose root is <urlset>"),
+        ('\ufeff<?xml version="1.0"?>\n<atom:feed xmlns:atom="http://www.w3.org/2005/Atom"/>', "<feed> (a feed"),
+    ],
+)
+def test_an_xml_document_is_refused_as_not_an_html_page(document, reason):
+    with pytest.raises(NotAnArticle, match=r"^not an HTML page: an XML document ") as refused:
+        generic.extract(document, URL)
+    assert reason in str(refused.value)
+
+
+def test_an_xhtml_page_with_an_xml_declaration_is_read():
+    declaration = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN">\n'
+    html = page(head="<title>央行开展逆回购操作_示例网</title>", header="<h1>央行开展逆回购操作</h1>")
+    assert generic.extract(declaration + html, URL) == generic.extract(html, URL)
+
+
 def test_extract_page_uses_the_generic_extractor_for_unknown_hosts():
     html = page(head="<title>央行开展逆回购操作_示例网</title>", header="<h1>央行开展逆回购操作</h1>")
     found = extract_page(html, URL)
