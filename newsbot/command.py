@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from scrapy import Spider
 from scrapy.commands import BaseRunSpiderCommand, ScrapyCommand
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
 from scrapy.utils.log import configure_logging
 
 from newsbot.distributed import shared_settings_problem, unreachable_server
@@ -28,39 +30,61 @@ from newsbot.extensions.progress import logger as progress_logger
 from newsbot.outcome import DEFAULT_MAX_FAILURE_SHARE, EXIT_FAILED, Outcome
 
 ARCHIVE_SETTING = "NEWSBOT_OUTPUT_DIR"
-# newsbot's number settings: whether each is a whole number, and its least value (README, "Settings of newsbot").
+
+
+class NumberRange(NamedTuple):
+    """What a number setting takes: ``kind`` ``int`` (a whole number) or ``float``, finite, at least ``least``,
+    or above it when ``above``."""
+
+    kind: type
+    least: float
+    above: bool = False
+
+
+# newsbot's number settings, the one table every command checks them by (README, "Settings of newsbot").
 NUMBER_SETTINGS = {
-    "NEWSBOT_PAGE_PROCESSES": (int, 0),
-    "NEWSBOT_PAGE_TIMEOUT": (float, 1),
-    "NEWSBOT_MAX_ATTEMPTS": (int, 1),
-    "NEWSBOT_ROLL_PAGE_SIZE": (int, 1),
-    "NEWSBOT_INDEX_BATCH_SIZE": (int, 1),
-    "NEWSBOT_MONITOR_MIN_PAGES": (int, 0),
-    "NEWSBOT_MAX_RUNS_WITHOUT_NEW": (int, 0),
-    "NEWSBOT_NEAR_DUPLICATE_DISTANCE": (int, 0),
-    "NEWSBOT_MAX_FAILURE_SHARE": (float, 0),
-    "NEWSBOT_MAX_DOWNLOAD_FAILURE_SHARE": (float, 0),
-    "NEWSBOT_MAX_FAILED_LISTING_SHARE": (float, 0),
-    "NEWSBOT_MAX_REFUSED_SHARE": (float, 0),
-    "NEWSBOT_INDEX_BATCH_DELAY": (float, 0),
-    "NEWSBOT_PROGRESS_INTERVAL": (float, 0),
-    "NEWSBOT_RETRY_BACKOFF": (float, 0),
-    "NEWSBOT_REVISIT_RECENT_DAYS": (float, 0),
-    "NEWSBOT_REVISIT_INTERVAL_HOURS": (float, 0),
+    "NEWSBOT_PAGE_PROCESSES": NumberRange(int, 0),
+    "NEWSBOT_PAGE_TIMEOUT": NumberRange(float, 1),
+    "NEWSBOT_MAX_ATTEMPTS": NumberRange(int, 1),
+    "NEWSBOT_ROLL_PAGE_SIZE": NumberRange(int, 1),
+    "NEWSBOT_INDEX_BATCH_SIZE": NumberRange(int, 1),
+    "NEWSBOT_MONITOR_MIN_PAGES": NumberRange(int, 0),
+    "NEWSBOT_MAX_RUNS_WITHOUT_NEW": NumberRange(int, 0),
+    "NEWSBOT_NEAR_DUPLICATE_DISTANCE": NumberRange(int, 0),
+    "NEWSBOT_MAX_FAILURE_SHARE": NumberRange(float, 0),
+    "NEWSBOT_MAX_DOWNLOAD_FAILURE_SHARE": NumberRange(float, 0),
+    "NEWSBOT_MAX_FAILED_LISTING_SHARE": NumberRange(float, 0),
+    "NEWSBOT_MAX_REFUSED_SHARE": NumberRange(float, 0),
+    "NEWSBOT_INDEX_BATCH_DELAY": NumberRange(float, 0),
+    "NEWSBOT_PROGRESS_INTERVAL": NumberRange(float, 0),
+    "NEWSBOT_RETRY_BACKOFF": NumberRange(float, 0),
+    "NEWSBOT_REVISIT_RECENT_DAYS": NumberRange(float, 0),
+    "NEWSBOT_REVISIT_INTERVAL_HOURS": NumberRange(float, 0),
+    "NEWSBOT_WORKERS": NumberRange(int, 1),
+    "NEWSBOT_WORKER_TIMEOUT": NumberRange(float, 0, above=True),
+    "NEWSBOT_CLAIM_TIMEOUT": NumberRange(float, 0, above=True),
 }
 RENAMED_SETTINGS = {"NEWSBOT_NORMALISE_PROCESSES": "NEWSBOT_PAGE_PROCESSES"}
 
 
-def number_problem(name: str, value: Any, kind: type, least: float) -> str | None:
-    """Why ``value`` is no value of the number setting ``name`` (``kind`` ``int`` or ``float``, at least
-    ``least``), else ``None``."""
+def number_problem(name: str, value: Any, kind: type, least: float, above: bool = False) -> str | None:
+    """Why ``value`` is no value of the number setting ``name`` (``NumberRange``'s fields), else ``None``."""
     try:
         number = kind(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = None
-    if number is None or number != number or number in (float("inf"), float("-inf")) or number < least:
+    if number is None or not math.isfinite(number) or number < least or (above and number == least):
         what = "a whole number" if kind is int else "a number"
-        return f"-s {name}: {value!r} is not {what} of {least:g} or more"
+        return f"-s {name}: {value!r} is not {what} {f'above {least:g}' if above else f'of {least:g} or more'}"
+    return None
+
+
+def number_settings_problem(settings: BaseSettings) -> str | None:
+    """The first ``number_problem`` of the ``NUMBER_SETTINGS`` that are set, else ``None``."""
+    for name, number in NUMBER_SETTINGS.items():
+        value = settings.get(name)
+        if value is not None and (problem := number_problem(name, value, *number)):
+            return problem
     return None
 
 
@@ -136,8 +160,8 @@ class NewsbotCommand(ScrapyCommand):
         self.exitcode = EXIT_FAILED
 
     def check_index_url(self) -> None:
-        """Refuse (``UsageError``) a ``NEWSBOT_INDEX_URL`` or ``REDIS_URL`` that is not one, or a shared crawl's
-        number setting that is none (``shared_settings_problem``)."""
+        """Refuse (``UsageError``) a ``NEWSBOT_INDEX_URL`` or ``REDIS_URL`` that is not one
+        (``shared_settings_problem``)."""
         if problem := shared_settings_problem(self.settings):
             raise UsageError(problem)
 
@@ -206,10 +230,8 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
         (``shared_settings_problem``)."""
         if problem := unwritable(self.archive_folder(opts)):
             raise UsageError(problem)
-        for name, (kind, least) in NUMBER_SETTINGS.items():
-            value = self.settings.get(name)
-            if value is not None and (problem := number_problem(name, value, kind, least)):
-                raise UsageError(problem)
+        if problem := number_settings_problem(self.settings):
+            raise UsageError(problem)
         for old, new in RENAMED_SETTINGS.items():
             if self.settings.get(old) is not None:
                 raise UsageError(f"-s {old} is now {new} (newsbot 0.5.0)")

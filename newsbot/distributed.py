@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
 import re
 import socket
@@ -123,20 +122,11 @@ class SharedFrontier:
 
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
-POSITIVE_SETTINGS = {"NEWSBOT_WORKERS": int, "NEWSBOT_WORKER_TIMEOUT": float, "NEWSBOT_CLAIM_TIMEOUT": float}
 
 
 def shared_settings_problem(settings: BaseSettings) -> str | None:
-    """One line saying what is wrong with the settings of a shared crawl (``REDIS_URL``, ``NEWSBOT_INDEX_URL``, the
-    worker count and timeouts: whole or real numbers above 0), else ``None``."""
-    for name, kind in POSITIVE_SETTINGS.items():
-        value = settings.get(name)
-        try:
-            if value is not None and not 0 < kind(value) < math.inf:
-                raise ValueError
-        except (TypeError, ValueError):
-            what = "a whole number" if kind is int else "a number of seconds"
-            return f"-s {name}: {value!r} is not {what} above 0"
+    """One line saying what is wrong with the server URLs of a shared crawl (``REDIS_URL``, ``NEWSBOT_INDEX_URL``),
+    else ``None``; its number settings are in ``newsbot.command.NUMBER_SETTINGS``."""
     for name, url in (("NEWSBOT_INDEX_URL", index_url(settings)), ("REDIS_URL", redis_url(settings))):
         try:
             port = urlsplit(url).port if url else None

@@ -9,10 +9,13 @@ import subprocess
 import pytest
 import scrapy
 from scrapy.cmdline import _get_commands_dict
+from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from newsbot import __version__
 from newsbot.cli import build_parser, command_settings
+from newsbot.command import NUMBER_SETTINGS, number_problem, number_settings_problem
+from newsbot.distributed import shared_settings_problem
 from tests.conftest import SEED_URL
 from tests.servers import run_newsbot
 
@@ -87,12 +90,12 @@ def test_every_option_of_every_command_has_help(name):
         (["status", "/tmp", "-s", "NEWSBOT_INDEX_URL=mysql://x"], "must be a postgresql:// URL"),
         (["retry", "/tmp", "-s", "NEWSBOT_INDEX_URL=mysql://x"], "must be a postgresql:// URL"),
         (["reindex", "/tmp", "-s", "NEWSBOT_INDEX_URL=mysql://x"], "must be a postgresql:// URL"),
-        (["crawl", "sina-finance", "-s", "NEWSBOT_WORKER_TIMEOUT=inf"], "is not a number of seconds above 0"),
-        (["crawl", "sina-finance", "-s", "NEWSBOT_CLAIM_TIMEOUT=nan"], "is not a number of seconds above 0"),
-        (["crawl", "sina-finance", "-s", "NEWSBOT_WORKERS=abc"], "NEWSBOT_WORKERS: 'abc' is not a whole number above 0"),
-        (["crawl", "sina-finance", "-s", "NEWSBOT_WORKERS=0"], "NEWSBOT_WORKERS: '0' is not a whole number above 0"),
-        (["crawl", "sina-finance", "-s", "NEWSBOT_WORKER_TIMEOUT=0"], "is not a number of seconds above 0"),
-        (["crawl", "sina-finance", "-s", "NEWSBOT_CLAIM_TIMEOUT=soon"], "is not a number of seconds above 0"),
+        (["crawl", "sina-finance", "-s", "NEWSBOT_WORKER_TIMEOUT=inf"], "is not a number above 0"),
+        (["crawl", "sina-finance", "-s", "NEWSBOT_CLAIM_TIMEOUT=nan"], "is not a number above 0"),
+        (["crawl", "sina-finance", "-s", "NEWSBOT_WORKERS=abc"], "NEWSBOT_WORKERS: 'abc' is not a whole number of 1 or more"),
+        (["crawl", "sina-finance", "-s", "NEWSBOT_WORKERS=0"], "NEWSBOT_WORKERS: '0' is not a whole number of 1 or more"),
+        (["crawl", "sina-finance", "-s", "NEWSBOT_WORKER_TIMEOUT=0"], "is not a number above 0"),
+        (["crawl", "sina-finance", "-s", "NEWSBOT_CLAIM_TIMEOUT=soon"], "is not a number above 0"),
         (["crawl", "sina-finance", "-s", "REDIS_URL=redis://[::1"], "REDIS_URL: Invalid IPv6 URL"),
         (["crawl", "sina-finance", "-s", "REDIS_URL=http://cache.example"], "must be a redis://, rediss:// or unix://"),
         (["crawl", "sina-finance", "-s", "REDIS_URL=redis://cache.example/abc"], "database 'abc' is not a whole"),
@@ -191,3 +194,27 @@ def test_a_read_only_archive_folder_or_a_setting_that_is_no_number_is_one_usage_
     assert "Traceback" not in done.stderr
     share = run_newsbot("crawl", "sina-finance", "--snapshot", "-s", "NEWSBOT_MAX_FAILURE_SHARE=abc")
     assert share.returncode == 2 and "-s NEWSBOT_MAX_FAILURE_SHARE: 'abc' is not a number" in share.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "least", "above", "problem"),
+    [
+        (float("nan"), float, 0, False, "nan is not a number of 0 or more"),
+        (float("inf"), int, 1, False, "inf is not a whole number of 1 or more"),
+        ("-inf", float, 0, False, "'-inf' is not a number of 0 or more"),
+        ("0", float, 0, True, "'0' is not a number above 0"),
+        ("0.5", float, 0, True, None),
+        ("0", float, 0, False, None),
+    ],
+)
+def test_a_number_setting_is_finite_and_in_its_range(value, kind, least, above, problem):
+    found = number_problem("NEWSBOT_X", value, kind, least, above)
+    assert found == (problem and f"-s NEWSBOT_X: {problem}")
+
+
+def test_number_settings_are_checked_by_one_table_only():
+    for name in ("NEWSBOT_WORKERS", "NEWSBOT_WORKER_TIMEOUT", "NEWSBOT_CLAIM_TIMEOUT", "NEWSBOT_PAGE_TIMEOUT"):
+        settings = Settings({name: "nan"})
+        assert name in NUMBER_SETTINGS
+        assert number_settings_problem(settings).startswith(f"-s {name}: 'nan' is not a ")
+        assert shared_settings_problem(settings) is None
