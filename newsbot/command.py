@@ -27,6 +27,7 @@ from scrapy.utils.log import configure_logging
 from newsbot.distributed import shared_settings_problem, unreachable_server
 from newsbot.extensions.progress import Progress, crawler_outcome, log_summary, total_summary
 from newsbot.extensions.progress import logger as progress_logger
+from newsbot.monitors.coverage import FIELDS
 from newsbot.outcome import DEFAULT_MAX_FAILURE_SHARE, EXIT_FAILED, Outcome
 
 ARCHIVE_SETTING = "NEWSBOT_OUTPUT_DIR"
@@ -64,6 +65,7 @@ NUMBER_SETTINGS = {
     "NEWSBOT_WORKER_TIMEOUT": NumberRange(float, 0, above=True),
     "NEWSBOT_CLAIM_TIMEOUT": NumberRange(float, 0, above=True),
 }
+COVERAGE_SETTING = "NEWSBOT_MIN_COVERAGE"
 RENAMED_SETTINGS = {"NEWSBOT_NORMALISE_PROCESSES": "NEWSBOT_PAGE_PROCESSES"}
 
 
@@ -85,6 +87,26 @@ def number_settings_problem(settings: BaseSettings) -> str | None:
         value = settings.get(name)
         if value is not None and (problem := number_problem(name, value, *number)):
             return problem
+    return None
+
+
+def coverage_problem(settings: BaseSettings) -> str | None:
+    """Why ``NEWSBOT_MIN_COVERAGE`` is no map of coverage fields (``newsbot.monitors.coverage.FIELDS``) to shares
+    from 0 to 1, else ``None``."""
+    value = settings.get(COVERAGE_SETTING)
+    try:
+        shares = settings.getdict(COVERAGE_SETTING)
+    except (TypeError, ValueError):
+        return f'-s {COVERAGE_SETTING}: {value!r} is not a JSON object of fields and shares, as {{"title": 0.9}}'
+    for name, share in shares.items():
+        if name not in FIELDS:
+            return f"-s {COVERAGE_SETTING}: no field {name!r} (fields: {', '.join(FIELDS)})"
+        try:
+            number = float(share)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not 0 <= number <= 1:
+            return f"-s {COVERAGE_SETTING}: {name} {share!r} is not a share from 0 to 1"
     return None
 
 
@@ -226,11 +248,11 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
 
     def check_settings(self, opts: argparse.Namespace) -> None:
         """Refuse (``UsageError``) an archive folder posts cannot be written to, a number setting out of its range
-        (``NUMBER_SETTINGS``), a renamed setting, and a shared server's URL that is not one
+        (``NUMBER_SETTINGS``), a ``NEWSBOT_MIN_COVERAGE`` that is no map of shares, a renamed setting, and a shared server's URL that is not one
         (``shared_settings_problem``)."""
         if problem := unwritable(self.archive_folder(opts)):
             raise UsageError(problem)
-        if problem := number_settings_problem(self.settings):
+        if problem := number_settings_problem(self.settings) or coverage_problem(self.settings):
             raise UsageError(problem)
         for old, new in RENAMED_SETTINGS.items():
             if self.settings.get(old) is not None:

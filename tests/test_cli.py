@@ -118,6 +118,11 @@ def test_every_option_of_every_command_has_help(name):
         (["crawl", "sina-finance", "-s", "NEWSBOT_MAX_ATTEMPTS=0"], "'0' is not a whole number of 1 or more"),
         (["replay", "/tmp/x.warc.gz", "-s", "NEWSBOT_MONITOR_MIN_PAGES=few"], "'few' is not a whole number"),
         (["crawl", "sina-finance", "-s", "NEWSBOT_NORMALISE_PROCESSES=1"], "is now NEWSBOT_PAGE_PROCESSES"),
+        (["crawl", "sina-finance", "-s", "NEWSBOT_MIN_COVERAGE=abc"], "'abc' is not a JSON object of fields and"),
+        (["crawl", "sina-finance", "-s", "NEWSBOT_MIN_COVERAGE=[1]"], "'[1]' is not a JSON object of fields and"),
+        (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"titel": 0.9}'], "no field 'titel' (fields: title,"),
+        (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"title": 2}'], "title 2 is not a share from 0 to 1"),
+        (["replay", "/tmp/x.warc.gz", "-s", 'NEWSBOT_MIN_COVERAGE={"body": "most"}'], "body 'most' is not a share"),
         (["nosuch"], "unknown command 'nosuch'"),
     ],
 )
