@@ -9,6 +9,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bench.faults import FULL_DISK, kill_when, start_crawl
 from bench.pages import Generated, page, roll_entry
 from newsbot.identity import article_key
@@ -383,36 +385,31 @@ def test_articles_in_flight_when_a_crawl_is_killed_are_asked_for_by_the_next_run
     assert ledger_entries(out) == []
 
 
-def test_a_walk_cut_short_by_a_failed_listing_page_is_walked_on_by_the_next_run(tmp_path):
+@pytest.mark.parametrize(
+    ("status", "walked_on"),
+    [(503, True), (404, False)],
+    ids=["a-busy-page-is-walked-on-by-the-next-run", "a-gone-page-ends-the-walk-instead-of-failing-every-run"],
+)
+def test_a_walk_cut_short_by_a_broken_listing_page_2(tmp_path, status, walked_on):
     made = site_articles(6, seed=31)
     first_page, second_page = made[:3], made[3:]
     out, stats = tmp_path / "out", tmp_path / "summary.json"
-    broken = roll_pages([first_page, second_page])
-    broken[CHINA.roll_url(2)] = {"body": "busy", "headers": HTML, "status": 503}
+    healthy = roll_pages([first_page, second_page])
+    broken = {**healthy, CHINA.roll_url(2): {"body": f"<h1>{status}</h1>", "headers": HTML, "status": status}}
     with serve(broken, tmp_path / "broken") as server:
         crawl_to(server.address, out, stats)
     assert summary(stats)["newsbot/failed/listing"] == 1
     assert {path.stem for path in stored_posts(out)} == {article.doc_id for article in first_page}
-    with serve(roll_pages([first_page, second_page]), tmp_path / "healthy") as server:
-        healed = crawl_to(server.address, out, stats)
-        assert server.hits[CHINA.roll_url(2)] == 1, (
-            "page 1 holds only archived articles, yet the walk goes on"
-        )
-    assert "walking on where the last run stopped: {'china': 2}" in healed.log
-    assert {path.stem for path in stored_posts(out)} == {article.doc_id for article in made}
-    with serve(roll_pages([first_page, second_page]), tmp_path / "again") as server:
-        crawl_to(server.address, out, stats)
-        assert server.hits[CHINA.roll_url(2)] == 0, "the finished walk is not walked again"
-
-
-def test_a_walk_whose_next_listing_page_is_gone_ends_there_instead_of_failing_every_later_run(tmp_path):
-    made = site_articles(3, seed=32)
-    out, stats = tmp_path / "out", tmp_path / "summary.json"
-    gone = roll_pages([made, made])
-    gone[CHINA.roll_url(2)] = {"body": "<h1>404</h1>", "headers": HTML, "status": 404}
-    with serve(gone, tmp_path / "gone") as server:
-        crawl_to(server.address, out, stats)
-        assert summary(stats)["newsbot/failed/listing"] == 1
+    later_site = healthy if walked_on else broken
+    with serve(later_site, tmp_path / "later") as server:
         later = crawl_to(server.address, out, stats)
-        assert server.hits[CHINA.roll_url(2)] == 1, "the walk ended at the page that is gone"
-    assert "walking on" not in later.log and later.returncode == 0
+        assert server.hits[CHINA.roll_url(2)] == int(walked_on), (
+            "page 1 holds only archived articles; the walk goes on only past a page that failed for now"
+        )
+    assert later.returncode == 0
+    assert ("walking on where the last run stopped: {'china': 2}" in later.log) == walked_on
+    archived = made if walked_on else first_page
+    assert {path.stem for path in stored_posts(out)} == {article.doc_id for article in archived}
+    with serve(later_site, tmp_path / "again") as server:
+        crawl_to(server.address, out, stats)
+        assert server.hits[CHINA.roll_url(2)] == 0, "a finished walk is not walked again"
