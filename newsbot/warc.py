@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import logging
@@ -231,6 +232,26 @@ def read_response(ref: RecordRef) -> Recorded:
     if (record.http_headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
         body = ChunkedDataReader(io.BytesIO(body)).read()
     return Recorded(ref.url, ref.status, payload_headers(record.http_headers.headers, body), body)
+
+
+def decoded_body(recorded: Recorded) -> bytes:
+    """A recorded response's body with its ``Content-Encoding`` (gzip, deflate or none) undone; ``ValueError`` for
+    another coding or a body that does not decode."""
+    coding = next((value for name, value in recorded.headers if name.lower() == "content-encoding"), "")
+    coding = coding.strip().lower()
+    try:
+        if coding in ("", "identity"):
+            return recorded.body
+        if coding in ("gzip", "x-gzip"):
+            return gzip.decompress(recorded.body)
+        if coding == "deflate":
+            try:
+                return zlib.decompress(recorded.body)
+            except zlib.error:
+                return zlib.decompress(recorded.body, -zlib.MAX_WBITS)
+    except (OSError, EOFError, zlib.error) as error:
+        raise ValueError(f"{coding} body of {recorded.url} does not decode: {error}") from error
+    raise ValueError(f"{recorded.url}: Content-Encoding {coding!r} is not gzip or deflate")
 
 
 class WarcFile:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from newsbot.warc import WarcFile
 from tests.servers import run_newsbot
+from tests.test_crawl import ARTICLES
 
 ARTICLE = "https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml"
 OTHER = "https://finance.sina.com.cn/stock/marketresearch/2022-01-21/doc-ikyamrmz6511111.shtml"
@@ -231,6 +232,17 @@ def test_renormalise_over_worker_processes_updates_what_one_process_updates(tmp_
     assert contents(tmp_path / "out-2") == contents(tmp_path / "out-1") == contents(first)
     assert index_rows(tmp_path / "out-2") == index_rows(tmp_path / "out-1")
     assert sorted((tmp_path / "out-2/.history").rglob("*.md")) != []
+
+
+def test_renormalise_of_a_recorded_crawl_files_every_post_as_the_crawl_did(tmp_path):
+    warc, crawled = tmp_path / "crawl.warc.gz", tmp_path / "crawled"
+    done = run_newsbot("crawl", "sina-finance", "--snapshot", "--archive", str(crawled), "--record", str(warc))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert any("//news.sina.com.cn/" in url for url in ARTICLES), "news-site articles a finance channel lists"
+    for workers in ("1", "2"):
+        out = tmp_path / f"out-{workers}"
+        renormalise(str(warc), "--archive", str(out), "--workers", workers)
+        assert contents(out) == contents(crawled)
 
 
 def test_renormalise_refuses_no_workers(tmp_path):

@@ -14,10 +14,13 @@ from newsbot.sources.sina_finance import (
     cache_busted,
     channel_by_key,
     channel_for_path,
+    channel_of_listing,
     channel_of_url,
+    filing,
     list_page_links,
     listed_before,
     listed_item,
+    listing_entries,
     parse_roll_page,
     unix_time,
     unwrap_jsonp,
@@ -299,3 +302,19 @@ def test_a_url_day_counts_as_before_only_once_it_ended_in_beijing():
     entry = Listed("https://finance.sina.com.cn/futuremarket/2024-01-14/doc-ia.shtml")
     assert listed_before(entry, beijing_midnight)
     assert not listed_before(entry, beijing_midnight - timedelta(seconds=1))
+
+
+def test_a_listing_url_names_its_channel_and_an_article_is_filed_as_the_crawl_files_it():
+    china, macro, top10 = channel_by_key("china"), channel_by_key("macro"), channel_by_key("top10")
+    assert channel_of_listing(cache_busted(macro.roll_url(2, 20), 0.5, 1)) == macro
+    assert channel_of_listing(channel_by_key("futures").list_url) == channel_by_key("futures")
+    assert channel_of_listing("https://feed.mix.sina.com.cn/api/roll/get?pageid=1&lid=2") is None
+    assert channel_of_listing(china.roll_url(1).replace("feed.mix", "feed.other")) is None
+    news = "https://news.sina.com.cn/c/2025-11-20/doc-infwqrtb2287415.shtml"
+    orders = [CHANNELS.index(top10), CHANNELS.index(macro)]
+    assert filing(news, orders) == (("金融", "新浪财经", macro.name), "新浪财经")
+    assert filing(news.replace("news.sina.com.cn/c", "finance.sina.com.cn/china"), orders)[0][2] == china.name
+    page = json.dumps({"result": {"data": [{"url": news, "title": "x", "ctime": "1763600000"}, {"url": 3}]}})
+    assert [entry.url for entry in listing_entries(macro.roll_url(1), page)] == [news]
+    assert listing_entries(macro.roll_url(1), "busy") == []
+    assert listing_entries(news, page) == []

@@ -16,7 +16,16 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newsbot.middlewares.record import WarcRecorderMiddleware
 from newsbot.middlewares.replay import RecordedOrder, WarcReplayMiddleware
-from newsbot.warc import WarcFile, read_response, read_runs, rebase_url, replay_run, url_key
+from newsbot.warc import (
+    Recorded,
+    WarcFile,
+    decoded_body,
+    read_response,
+    read_runs,
+    rebase_url,
+    replay_run,
+    url_key,
+)
 
 PAGE = "<html><head><meta charset='utf-8'><title>标题</title></head><body><p>正文</p></body></html>".encode()
 
@@ -345,3 +354,16 @@ def test_records_never_asked_for_are_passed_over_once_the_crawl_stalls(tmp_path)
     asyncio.run(main())
     assert handed == [1, 3, 2, 0]
     assert stalls
+
+
+def test_a_recorded_body_is_decoded_from_its_content_encoding():
+    def recorded(coding: str, body: bytes) -> Recorded:
+        return Recorded("https://example.com/", 200, [("Content-Encoding", coding)], body)
+
+    assert decoded_body(recorded("gzip", gzip.compress(PAGE))) == PAGE
+    assert decoded_body(recorded("deflate", zlib.compress(PAGE))) == PAGE
+    assert decoded_body(Recorded("https://example.com/", 200, [], PAGE)) == PAGE
+    with pytest.raises(ValueError, match="does not decode"):
+        decoded_body(recorded("gzip", PAGE))
+    with pytest.raises(ValueError, match="'br' is not gzip or deflate"):
+        decoded_body(recorded("br", PAGE))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import lxml.html
 
@@ -113,6 +113,23 @@ def channel_of_url(url: str) -> Channel | None:
     if not any(host == finance or host.endswith("." + finance) for finance in FINANCE_HOSTS):
         return None
     return channel_for_path(parts.path or "/")
+
+
+def filing(url: str, orders: Iterable[int]) -> tuple[tuple[str, str, str], str]:
+    """The categories and author the crawl files a listed article under: ``(GROUP, SITE_NAME, channel name)``
+    and ``SITE_NAME``, the channel the finance URL path of ``url`` belongs to, else the first in the table
+    (``orders``: ``TABLE_ORDER`` values) of the channels that listed it, so two crawls of the site file it alike."""
+    channel = channel_of_url(url) or CHANNELS[min(orders, default=TABLE_ORDER[DEFAULT_CHANNEL.key])]
+    return (GROUP, SITE_NAME, channel.name), SITE_NAME
+
+
+def channel_of_listing(url: str) -> Channel | None:
+    """The channel whose roll-API page (any page and size, cache-busted or not) or list page ``url`` is."""
+    if url.startswith(f"{ROLL_API}?"):
+        query = parse_qs(urlsplit(url).query)
+        ids = (query.get("pageid", [""])[0], query.get("lid", [""])[0])
+        return next((one for one in CHANNELS if (str(one.pageid), str(one.lid)) == ids), None)
+    return next((one for one in CHANNELS if one.list_url and one.list_url == url), None)
 
 
 def channel_by_key(key: str) -> Channel:
@@ -245,6 +262,20 @@ def listed_before(entry: Listed, since: datetime) -> bool:
         return entry.published < since
     day = url_day(entry.url)
     return day is not None and datetime.combine(day + timedelta(days=1), time(), BEIJING) <= since
+
+
+def listing_entries(url: str, text: str) -> list[Listed]:
+    """The articles a channel's listing page ``url`` names (a roll-API page or a list page), bad items and a page
+    that is not the API's shape left out; none for a URL that is no listing."""
+    channel = channel_of_listing(url)
+    if channel is None:
+        return []
+    try:
+        if channel.list_url == url:
+            return list_page_links(text, url)
+        return [entry for entry in parse_roll_page(text) if isinstance(entry, Listed)]
+    except (ValueError, lxml.etree.LxmlError):
+        return []
 
 
 def list_page_links(html: str, base_url: str) -> list[Listed]:

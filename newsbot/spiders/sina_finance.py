@@ -36,9 +36,7 @@ from newsbot.sites import sina
 from newsbot.sites.base import NotAnArticle
 from newsbot.sources.sina_finance import (
     CHANNELS,
-    GROUP,
     ROLL_REFERER,
-    SITE_NAME,
     TABLE_ORDER,
     BadItem,
     Channel,
@@ -46,6 +44,7 @@ from newsbot.sources.sina_finance import (
     cache_busted,
     channel_by_key,
     channel_of_url,
+    filing,
     list_page_links,
     listed_before,
     parse_roll_page,
@@ -376,14 +375,6 @@ class SinaFinanceSpider(scrapy.Spider):
         self.write_notes()
         self.listed.close()
 
-    def category(self, key: str, listed: Listed, channel: Channel) -> Channel:
-        """The channel an article is filed under: the one its finance URL path belongs to, else the first in
-        the table of the channels that listed it, so two crawls of the same site file it alike."""
-        by_path = channel_of_url(listed.url)
-        if by_path is not None:
-            return by_path
-        return CHANNELS[self.listed_by.get(key, TABLE_ORDER[channel.key])]
-
     def ledger_request(self, failed: LedgerEntry) -> scrapy.Request:
         """The request of an article the ledger asks for again, from the context ``article_requests`` gave it."""
         context = failed.context
@@ -405,12 +396,8 @@ class SinaFinanceSpider(scrapy.Spider):
         self.note(key, listed, datetime.now(UTC))
         article["key"] = key
         article["published"] = listed.published or article["published"]
-        article["categories"] = (
-            GROUP,
-            SITE_NAME,
-            self.category(key, listed, channel_by_key(channel_key)).name,
-        )
-        article["author"] = SITE_NAME
+        order = TABLE_ORDER[channel_key]
+        article["categories"], article["author"] = filing(listed.url, [self.listed_by.get(key, order)])
         return [article]
 
     def listing_failed(self, failure: Failure) -> None:
