@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import psycopg
 
@@ -64,16 +66,22 @@ class PostgresIndex(Connected):
         self.url = url
         self.claim_seconds = claim_seconds
         self.owner = owner
+        self.lock = threading.RLock()
         self.connection: psycopg.Connection | None = psycopg.connect(url, autocommit=True)
         with self._transaction() as tx:
             tx.connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             for statement in SCHEMA:
                 tx.connection.execute(statement)
 
-    def _transaction(self) -> psycopg.Transaction:
-        if self.connection is None:
-            raise RuntimeError("the index is closed")
-        return self.connection.transaction()
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Transaction]:
+        """One transaction, alone on the connection: a thread's transaction waits for another's to end (the
+        store records from a thread of its own while the crawl's thread releases claims)."""
+        with self.lock:
+            if self.connection is None:
+                raise RuntimeError("the index is closed")
+            with self.connection.transaction() as tx:
+                yield tx
 
     def _one(self, query: str, params: tuple = ()) -> tuple | None:
         with self._transaction() as tx:

@@ -14,11 +14,12 @@ from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall
-from twisted.internet.threads import deferToThread
+from twisted.internet.threads import deferToThread, deferToThreadPool
 from twisted.python.failure import Failure
+from twisted.python.threadpool import ThreadPool
 
 from newsbot.identity import post_name
 from newsbot.index import Entry, Index
@@ -35,6 +36,8 @@ from newsbot.signals import item_stored
 from newsbot.storage import post_relpath, remove_stale_temporaries, write_post
 
 logger = logging.getLogger(__name__)
+
+INDEX_THREAD = "newsbot-index"
 
 
 def post_of(adapter: ItemAdapter) -> Post:
@@ -91,6 +94,9 @@ class StorePipeline:
         self.written: list[tuple[Written, Deferred]] = []
         self.flush_call: IDelayedCall | None = None
         self.signals: SignalManager | None = None
+        self.indexing: Deferred | None = None
+        self.due = False
+        self.index_thread: ThreadPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -115,11 +121,42 @@ class StorePipeline:
         self.claims = CrawlClaims(self.in_flight, claims_of(self.index))
         self.ledger = open_ledger(self.output_dir, self.settings)
 
-    def close_spider(self) -> None:
+    def close_spider(self) -> Deferred | None:
+        """Index what is written (a ``Deferred`` while a batch is being indexed), then close the index and the
+        ledger."""
         self.flush()
+        if self.indexing is None:
+            self._close()
+            return None
+        return deferred_from_coro(self._close_when_indexed())
+
+    async def _close_when_indexed(self) -> None:
+        while self.indexing is not None:
+            await maybe_deferred_to_future(self.indexing)
+            self.flush()
+        self._close()
+
+    def _close(self) -> None:
+        self._stop_index_thread()
         for database in (self.index, self.ledger):
             if database is not None:
                 database.close()
+
+    def _index_thread(self) -> ThreadPool:
+        """The one thread that writes the index, started at the first batch and stopped when the spider closes
+        or, at the latest, when the reactor shuts down (its thread is not a daemon)."""
+        if self.index_thread is None:
+            from twisted.internet import reactor
+
+            self.index_thread = ThreadPool(minthreads=1, maxthreads=1, name=INDEX_THREAD)
+            self.index_thread.start()
+            reactor.addSystemEventTrigger("during", "shutdown", self._stop_index_thread)
+        return self.index_thread
+
+    def _stop_index_thread(self) -> None:
+        pool, self.index_thread = self.index_thread, None
+        if pool is not None:
+            pool.stop()
 
     def refuse(self, reason: str, message: str, error: Exception, retry: bool) -> DropItem:
         """Count and log one post that could not be stored; the exception to drop it with."""
@@ -160,7 +197,14 @@ class StorePipeline:
                 outcome = write_post(self.output_dir, relpath, text)
             except (OSError, ValueError) as error:
                 self.not_written(adapter, relpath, error)
-            (result,) = self.record([Written(outcome, item, relpath)])
+            batch = [Written(outcome, item, relpath)]
+            entries = entries_of(batch)
+            try:
+                self.index_batch(entries)
+            except INDEX_ERRORS as error:
+                (result,) = self.indexed(batch, entries, error)
+            else:
+                (result,) = self.indexed(batch, entries, None)
             if isinstance(result, DropItem):
                 raise result
             return result
@@ -168,18 +212,24 @@ class StorePipeline:
             self.claims.release(adapter["key"], adapter["body_hash"], adapter["simhash"])
 
     def flush(self) -> None:
-        """Index the posts written so far in one transaction and hand each its item or its refusal."""
+        """Index the posts written so far in one transaction in the index thread, then hand each its item or its
+        refusal; while a batch is being indexed, the next waits for it (and grows)."""
         if self.flush_call is not None and self.flush_call.active():
             self.flush_call.cancel()
         self.flush_call = None
-        batch, self.written = self.written, []
-        if not batch:
+        if self.indexing is not None:
+            self.due = bool(self.written)
             return
-        for (_, indexed), result in zip(batch, self.record([written for written, _ in batch]), strict=True):
-            if isinstance(result, DropItem):
-                indexed.errback(Failure(result))
-            else:
-                indexed.callback(result)
+        if not self.written:
+            return
+        self.due = False
+        from twisted.internet import reactor
+
+        batch, self.written = self.written, []
+        written = [one for one, _ in batch]
+        entries = entries_of(written)
+        self.indexing = deferToThreadPool(reactor, self._index_thread(), self.index_batch, entries)
+        self.indexing.addBoth(self._batch_indexed, batch, entries)
 
     @staticmethod
     def post_file(adapter: ItemAdapter) -> tuple[str, str]:
@@ -200,27 +250,43 @@ class StorePipeline:
             "write", f"refused to write {relpath} for {adapter['url']}", error, False
         ) from error
 
-    def record(self, batch: list[Written]) -> list[object | DropItem]:
-        """Index written posts in one transaction and take them out of the ledger; each one's item, or the
-        ``RetryLater`` to drop it with when the index refused the transaction."""
-        entries = []
-        for written in batch:
-            adapter = ItemAdapter(written.item)
-            adapter["path"] = written.relpath
-            adapter["status"] = written.outcome
-            entries.append(
-                Entry(
-                    key=adapter["key"],
-                    path=written.relpath,
-                    url=adapter["url"],
-                    body_hash=adapter["body_hash"],
-                    simhash=adapter["simhash"],
-                    published=adapter["published"].astimezone(UTC).isoformat(),
-                )
-            )
+    def _batch_indexed(
+        self, result: Failure | None, batch: list[tuple[Written, Deferred]], entries: list[Entry]
+    ) -> None:
+        self.indexing = None
+        if isinstance(result, Failure) and not result.check(*INDEX_ERRORS):
+            logger.error("indexing %d posts failed: %s", len(batch), result.getErrorMessage())
+            for _, indexed in batch:
+                indexed.errback(result)
+        else:
+            error = result.value if isinstance(result, Failure) else None
+            for (_, indexed), outcome in zip(
+                batch, self.indexed([one for one, _ in batch], entries, error), strict=True
+            ):
+                if isinstance(outcome, DropItem):
+                    indexed.errback(Failure(outcome))
+                else:
+                    indexed.callback(outcome)
+        if self.due or len(self.written) >= self.batch_size:
+            self.flush()
+
+    def index_batch(self, entries: list[Entry]) -> None:
+        """Record ``entries`` in the index in one transaction, then take them out of the failed-article ledger
+        (in the index thread). Raises the index's error (nothing recorded); the ledger's is logged."""
+        self.index.record_many(entries)
         try:
-            self.index.record_many(entries)
+            self.ledger.remove_many(entry.key for entry in entries)
         except INDEX_ERRORS as error:
+            logger.warning(
+                "stored %s but could not take them out of the failed-article ledger: %s",
+                ", ".join(entry.path for entry in entries),
+                error,
+            )
+
+    def indexed(self, batch: list[Written], entries: list[Entry], error: Exception | None) -> list[object]:
+        """Count and log a batch of written posts the index recorded (``error`` ``None``) or refused: each post's
+        item, or the ``RetryLater`` to drop it with."""
+        if error is not None:
             return [
                 self.refuse(
                     "index",
@@ -230,17 +296,29 @@ class StorePipeline:
                 )
                 for written in batch
             ]
-        try:
-            self.ledger.remove_many(entry.key for entry in entries)
-        except INDEX_ERRORS as error:
-            logger.warning(
-                "stored %s but could not take them out of the failed-article ledger: %s",
-                ", ".join(written.relpath for written in batch),
-                error,
-            )
         for written, entry in zip(batch, entries, strict=True):
             self.stats.inc_value(f"newsbot/{written.outcome}")
             logger.info("%s %s -> %s", written.outcome, entry.url, written.relpath)
             if self.signals is not None:
                 self.signals.send_catch_log(item_stored, item=written.item)
         return [written.item for written in batch]
+
+
+def entries_of(batch: list[Written]) -> list[Entry]:
+    """The index entries of written posts; each item's ``path`` and ``status`` set to what was written."""
+    entries = []
+    for written in batch:
+        adapter = ItemAdapter(written.item)
+        adapter["path"] = written.relpath
+        adapter["status"] = written.outcome
+        entries.append(
+            Entry(
+                key=adapter["key"],
+                path=written.relpath,
+                url=adapter["url"],
+                body_hash=adapter["body_hash"],
+                simhash=adapter["simhash"],
+                published=adapter["published"].astimezone(UTC).isoformat(),
+            )
+        )
+    return entries
