@@ -9,6 +9,7 @@ article's picture (SPEC.md, headimg). The helpers below are the page-reading ste
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Iterable
 from importlib import import_module
@@ -56,7 +57,12 @@ def _host_matches(host: str, pattern: str) -> bool:
 
 def site_for_url(url: str) -> ModuleType | None:
     """The site module serving ``url``'s host, or ``None`` where no module does."""
-    host = (urlsplit(url).hostname or "").lower()
+    return site_for_host((urlsplit(url).hostname or "").lower())
+
+
+@functools.lru_cache(maxsize=1024)
+def site_for_host(host: str) -> ModuleType | None:
+    """The site module serving the lower-cased ``host``, or ``None`` where no module does."""
     for name in SITE_MODULES:
         module = import_module(name)
         if any(_host_matches(host, pattern) for pattern in module.HOSTS):
