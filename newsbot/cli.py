@@ -26,7 +26,7 @@ PROG = "newsbot"
 
 
 def version_line() -> str:
-    """``newsbot 0.5.0 (Scrapy 2.19.0)``."""
+    """``newsbot 0.5.1 (Scrapy 2.19.0)``."""
     return f"{PROG} {__version__} (Scrapy {scrapy.__version__})"
 
 
