@@ -35,11 +35,12 @@ ARCHIVE_SETTING = "NEWSBOT_OUTPUT_DIR"
 
 class NumberRange(NamedTuple):
     """What a number setting takes: ``kind`` ``int`` (a whole number) or ``float``, finite, at least ``least``,
-    or above it when ``above``."""
+    or above it when ``above``, and at most ``most``."""
 
     kind: type
     least: float
     above: bool = False
+    most: float = math.inf
 
 
 # newsbot's number settings, the one table every command checks them by (README, "Settings of newsbot").
@@ -56,7 +57,8 @@ NUMBER_SETTINGS = {
     "NEWSBOT_MAX_DOWNLOAD_FAILURE_SHARE": NumberRange(float, 0),
     "NEWSBOT_MAX_FAILED_LISTING_SHARE": NumberRange(float, 0),
     "NEWSBOT_MAX_REFUSED_SHARE": NumberRange(float, 0),
-    "NEWSBOT_INDEX_BATCH_DELAY": NumberRange(float, 0),
+    # A crawl ends only once its last posts are indexed, so a longer wait would hold every stop back by it.
+    "NEWSBOT_INDEX_BATCH_DELAY": NumberRange(float, 0, most=10),
     "NEWSBOT_PROGRESS_INTERVAL": NumberRange(float, 0),
     "NEWSBOT_RETRY_BACKOFF": NumberRange(float, 0),
     "NEWSBOT_REVISIT_RECENT_DAYS": NumberRange(float, 0),
@@ -69,7 +71,9 @@ COVERAGE_SETTING = "NEWSBOT_MIN_COVERAGE"
 RENAMED_SETTINGS = {"NEWSBOT_NORMALISE_PROCESSES": "NEWSBOT_PAGE_PROCESSES"}
 
 
-def number_problem(name: str, value: Any, kind: type, least: float, above: bool = False) -> str | None:
+def number_problem(
+    name: str, value: Any, kind: type, least: float, above: bool = False, most: float = math.inf
+) -> str | None:
     """Why ``value`` is no value of the number setting ``name`` (``NumberRange``'s fields), else ``None``."""
     try:
         number = kind(value)
@@ -77,7 +81,13 @@ def number_problem(name: str, value: Any, kind: type, least: float, above: bool 
         number = None
     if number is None or not math.isfinite(number) or number < least or (above and number == least):
         what = "a whole number" if kind is int else "a number"
-        return f"-s {name}: {value!r} is not {what} {f'above {least:g}' if above else f'of {least:g} or more'}"
+        if math.isfinite(most):
+            return f"-s {name}: {value!r} is not {what} from {least:g} to {most:g}"
+        return (
+            f"-s {name}: {value!r} is not {what} {f'above {least:g}' if above else f'of {least:g} or more'}"
+        )
+    if number > most:
+        return f"-s {name}: {value!r} is more than {most:g}"
     return None
 
 
@@ -97,7 +107,9 @@ def coverage_problem(settings: BaseSettings) -> str | None:
     try:
         shares = settings.getdict(COVERAGE_SETTING)
     except (TypeError, ValueError):
-        return f'-s {COVERAGE_SETTING}: {value!r} is not a JSON object of fields and shares, as {{"title": 0.9}}'
+        return (
+            f'-s {COVERAGE_SETTING}: {value!r} is not a JSON object of fields and shares, as {{"title": 0.9}}'
+        )
     for name, share in shares.items():
         if name not in FIELDS:
             return f"-s {COVERAGE_SETTING}: no field {name!r} (fields: {', '.join(FIELDS)})"

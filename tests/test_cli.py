@@ -116,6 +116,8 @@ def test_every_option_of_every_command_has_help(name):
         (["crawl", "sina-finance", "-s", "NEWSBOT_REVISIT_RECENT_DAYS=abc"], "'abc' is not a number of 0 or more"),
         (["crawl", "sina-finance", "-s", "NEWSBOT_INDEX_BATCH_SIZE=1.5"], "'1.5' is not a whole number of 1"),
         (["crawl", "sina-finance", "-s", "NEWSBOT_MAX_ATTEMPTS=0"], "'0' is not a whole number of 1 or more"),
+        (["crawl", "sina-finance", "-s", "NEWSBOT_INDEX_BATCH_DELAY=1e9"], "BATCH_DELAY: '1e9' is more than 10"),
+        (["crawl", "sina-finance", "-s", "NEWSBOT_INDEX_BATCH_DELAY=-1"], "'-1' is not a number from 0 to 10"),
         (["replay", "/tmp/x.warc.gz", "-s", "NEWSBOT_MONITOR_MIN_PAGES=few"], "'few' is not a whole number"),
         (["crawl", "sina-finance", "-s", "NEWSBOT_NORMALISE_PROCESSES=1"], "is now NEWSBOT_PAGE_PROCESSES"),
         (["crawl", "sina-finance", "-s", "NEWSBOT_MIN_COVERAGE=abc"], "'abc' is not a JSON object of fields and"),
