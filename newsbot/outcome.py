@@ -60,7 +60,9 @@ def run_outcome(stats: Mapping[str, Any], max_failure_share: float = DEFAULT_MAX
     alarms = _count(stats, ALARMS_STAT)
     listings_failed = _count(stats, LISTING_FAILED_STAT)
     listings = _count(stats, LISTING_STAT)
-    reason = stats.get("finish_reason", "finished")
+    reason = stats.get("finish_reason", "finished" if stats.get("start_time") is None else None)
+    if reason is None:
+        return Outcome(EXIT_FAILED, "the crawl did not finish (a forced shutdown)")
     if reason != "finished":
         return Outcome(EXIT_FAILED, f"the crawl stopped early ({reason})")
     if alarms:

@@ -34,6 +34,8 @@ def test_failures_above_the_share_fail_the_run_and_below_it_do_not():
 def test_an_alarm_or_an_early_stop_fails_an_otherwise_good_run():
     assert run_outcome({"newsbot/new": 9, "newsbot/alarms": 1}).reason == "1 monitor alarm"
     stopped = run_outcome({"newsbot/new": 9, "finish_reason": "shutdown"})
+    forced = run_outcome({"newsbot/new": 9, "start_time": "2026-11-30T18:00:00"})
+    assert (forced.exit_status, forced.reason) == (EXIT_FAILED, "the crawl did not finish (a forced shutdown)")
     assert (stopped.exit_status, stopped.reason) == (EXIT_FAILED, "the crawl stopped early (shutdown)")
 
 
