@@ -199,12 +199,12 @@ class StorePipeline:
                 self.not_written(adapter, relpath, error)
             batch = [Written(outcome, item, relpath)]
             entries = entries_of(batch)
+            error = None
             try:
                 self.index_batch(entries)
-            except INDEX_ERRORS as error:
-                (result,) = self.indexed(batch, entries, error)
-            else:
-                (result,) = self.indexed(batch, entries, None)
+            except INDEX_ERRORS as refused:
+                error = refused
+            (result,) = self.indexed(batch, entries, error)
             if isinstance(result, DropItem):
                 raise result
             return result
