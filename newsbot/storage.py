@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -75,8 +76,9 @@ def _lock_temporary(tmp: Path, blocking: bool = True) -> int | None:
         os.close(fd)
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a synced temporary file in the same folder and a rename.
+def atomic_write(path: Path, text: str, unsynced: set[Path] | None = None) -> None:
+    """Write ``text`` to ``path`` through a synced temporary file in the same folder and a rename, then sync the
+    folder; with ``unsynced``, the folder is added to it instead, for the caller to sync (``write_posts``).
 
     The temporary file is locked while written: writers of one path take turns, and one killed mid-write
     leaves a file the next writer of that path takes over, never a partial post.
@@ -99,7 +101,10 @@ def atomic_write(path: Path, text: str) -> None:
         raise
     finally:
         os.close(fd)
-    _fsync_dir(path.parent)
+    if unsynced is None:
+        _fsync_dir(path.parent)
+    else:
+        unsynced.add(path.parent)
 
 
 def remove_stale_temporaries(root: Path) -> list[Path]:
@@ -117,7 +122,7 @@ def remove_stale_temporaries(root: Path) -> list[Path]:
     return removed
 
 
-def keep_previous(root: Path, path: Path) -> Path:
+def keep_previous(root: Path, path: Path, unsynced: set[Path] | None = None) -> Path:
     """Copy the current post at ``path`` into ``<root>/.history/`` as ``<name>.v<N>.md``; return that path."""
     relative = path.relative_to(root.resolve())
     folder = root.resolve() / HISTORY_DIR / relative.parent
@@ -125,18 +130,45 @@ def keep_previous(root: Path, path: Path) -> Path:
     while (folder / f"{path.stem}.v{version}.md").exists():
         version += 1
     kept = folder / f"{path.stem}.v{version}.md"
-    atomic_write(kept, path.read_text(encoding="utf-8"))
+    atomic_write(kept, path.read_text(encoding="utf-8"), unsynced)
     return kept
 
 
-def write_post(root: Path, relpath: str, text: str) -> str:
-    """Store a post: ``"new"``, ``"updated"`` (previous version kept) or ``"unchanged"``."""
+def write_post(root: Path, relpath: str, text: str, unsynced: set[Path] | None = None) -> str:
+    """Store a post: ``"new"``, ``"updated"`` (previous version kept) or ``"unchanged"``; ``unsynced`` as
+    ``atomic_write`` takes it. Raises ``ValueError`` for a path leaving ``root``, ``OSError`` when writing fails."""
     path = resolve_inside(root, relpath)
     if path.exists():
         if path.read_text(encoding="utf-8") == text:
             return "unchanged"
-        keep_previous(root, path)
-        atomic_write(path, text)
+        keep_previous(root, path, unsynced)
+        atomic_write(path, text, unsynced)
         return "updated"
-    atomic_write(path, text)
+    atomic_write(path, text, unsynced)
     return "new"
+
+
+def write_posts(root: Path, posts: Sequence[tuple[str, str]]) -> list[str | OSError | ValueError]:
+    """Store each ``(relpath, text)`` as ``write_post`` does, syncing each folder once after every post in it
+    is renamed (a group commit); each post's outcome, or the error that refused it (an ``OSError`` syncing a
+    folder refuses the posts renamed into it)."""
+    results: list[str | OSError | ValueError] = []
+    folders_of: list[set[Path]] = []
+    for relpath, text in posts:
+        folders: set[Path] = set()
+        try:
+            results.append(write_post(root, relpath, text, folders))
+        except (OSError, ValueError) as error:
+            results.append(error)
+        folders_of.append(folders)
+    unsynced: dict[Path, OSError] = {}
+    for folder in set().union(*folders_of):
+        try:
+            _fsync_dir(folder)
+        except OSError as error:
+            unsynced[folder] = error
+    for number, folders in enumerate(folders_of):
+        error = next((unsynced[folder] for folder in folders if folder in unsynced), None)
+        if error is not None and isinstance(results[number], str):
+            results[number] = error
+    return results

@@ -75,3 +75,37 @@ def test_resolve_inside_refuses_a_symlinked_post(tmp_path):
     (tmp_path / "sina" / "a.md").symlink_to(tmp_path / "elsewhere.txt")
     with pytest.raises(ValueError, match="symlink"):
         resolve_inside(tmp_path, "sina/a.md")
+
+
+def test_write_posts_syncs_each_folder_once_and_refuses_only_the_bad_posts(tmp_path, monkeypatch):
+    synced = []
+    monkeypatch.setattr(storage, "_fsync_dir", synced.append)
+    (tmp_path / "sina/2022/01").mkdir(parents=True)
+    (tmp_path / "sina/2022/01/c.md").write_text("old", encoding="utf-8")
+    outcomes = storage.write_posts(
+        tmp_path,
+        [
+            ("sina/2022/01/a.md", "a"),
+            ("../escape.md", "x"),
+            ("sina/2022/02/b.md", "b"),
+            ("sina/2022/01/c.md", "new"),
+        ],
+    )
+    assert outcomes[0] == "new" and outcomes[2] == "new" and outcomes[3] == "updated"
+    assert isinstance(outcomes[1], ValueError) and not (tmp_path.parent / "escape.md").exists()
+    root = tmp_path.resolve()
+    assert sorted(synced) == sorted(
+        {root / "sina/2022/01", root / "sina/2022/02", root / ".history/sina/2022/01"}
+    )
+    assert (tmp_path / "sina/2022/01/c.md").read_text(encoding="utf-8") == "new"
+
+
+def test_write_posts_refuses_the_posts_of_a_folder_that_could_not_be_synced(tmp_path, monkeypatch):
+    def fsync_dir(folder):
+        if folder.name == "02":
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(storage, "_fsync_dir", fsync_dir)
+    outcomes = storage.write_posts(tmp_path, [("sina/2022/01/a.md", "a"), ("sina/2022/02/b.md", "b")])
+    assert outcomes[0] == "new"
+    assert isinstance(outcomes[1], OSError) and outcomes[1].errno == 5

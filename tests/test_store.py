@@ -89,11 +89,11 @@ def drive_store(out: Path, refused_batch: int) -> dict:
 def test_index_batches_are_written_in_their_own_thread_and_grow_while_one_is_written(tmp_path):
     found = drive_store(tmp_path / "archive", refused_batch=0)
     assert found["outcomes"] == ["new"] * 40 and found["new"] == 40 and found["indexed"] == 40
-    assert {batch["thread"] for batch in found["batches"]} == {"PoolThread-newsbot-index-0"}
+    assert {batch["thread"] for batch in found["batches"]} == {"PoolThread-newsbot-store-0"}
     assert sum(batch["size"] for batch in found["batches"]) == 40
     assert found["batches"][0]["size"] == 4
     assert max(batch["size"] for batch in found["batches"][1:]) > 4
-    assert "PoolThread-newsbot-index-0" not in found["threads"]
+    assert "PoolThread-newsbot-store-0" not in found["threads"]
 
 
 @needs_shared
@@ -102,4 +102,4 @@ def test_a_batch_the_index_refuses_is_refused_article_by_article_as_retryable_an
     refused = found["batches"][1]["size"]
     assert found["outcomes"].count("retry later") == refused == found["failed"]
     assert found["outcomes"].count("new") == 40 - refused == found["new"] == found["indexed"]
-    assert "PoolThread-newsbot-index-0" not in found["threads"]
+    assert "PoolThread-newsbot-store-0" not in found["threads"]

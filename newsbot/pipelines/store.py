@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-from typing import NoReturn
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
@@ -17,7 +16,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall
-from twisted.internet.threads import deferToThread, deferToThreadPool
+from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
@@ -33,11 +32,11 @@ from newsbot.settings import (
     NEWSBOT_NEAR_DUPLICATE_DISTANCE,
 )
 from newsbot.signals import item_stored
-from newsbot.storage import post_relpath, remove_stale_temporaries, write_post
+from newsbot.storage import post_relpath, remove_stale_temporaries, write_posts
 
 logger = logging.getLogger(__name__)
 
-INDEX_THREAD = "newsbot-index"
+STORE_THREAD = "newsbot-store"
 
 
 def post_of(adapter: ItemAdapter) -> Post:
@@ -53,6 +52,15 @@ def post_of(adapter: ItemAdapter) -> Post:
 
 
 @dataclass(frozen=True, slots=True)
+class PostFile:
+    """A post to store: its item, its path in the archive and its text."""
+
+    item: object
+    relpath: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Written:
     """A post written to disk and not yet indexed: ``write_post``'s outcome, its item, its path in the archive."""
 
@@ -61,14 +69,25 @@ class Written:
     relpath: str
 
 
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    """What storing a batch of posts gave: each post's ``write_post`` outcome or the error that refused it, the
+    posts written, their index entries, and the index's error (``None`` when it recorded them)."""
+
+    outcomes: list[str | OSError | ValueError]
+    written: list[Written]
+    entries: list[Entry]
+    error: Exception | None
+
+
 class StorePipeline:
     """Write the post atomically at ``<site>/<YYYY>/<MM>/<name>.md``, keeping a replaced version, then record it
     in the index and take it out of the failed-article ledger.
 
-    In a crawl the file is written and synced in the reactor's thread pool (``REACTOR_THREADPOOL_MAXSIZE``
-    threads) while downloads go on, and the written posts are indexed ``NEWSBOT_INDEX_BATCH_SIZE`` at a time in
-    one transaction, at the latest ``NEWSBOT_INDEX_BATCH_DELAY`` seconds after the first of them was written; an
-    article stays claimed (``InFlight``) until it is indexed. A post that cannot be written or indexed is counted
+    In a crawl the posts are stored ``NEWSBOT_INDEX_BATCH_SIZE`` at a time, at the latest
+    ``NEWSBOT_INDEX_BATCH_DELAY`` seconds after the first of them came, in the store's own thread while
+    downloads go on: each file written and synced, each folder synced once (a group commit), then the written
+    posts indexed in one transaction; an article stays claimed (``InFlight``) until it is indexed. A post that cannot be written or indexed is counted
     (``newsbot/failed/write``, ``newsbot/failed/index``), logged in one line and dropped: ``RetryLater`` for an
     ``OSError`` or SQLite error, a plain ``DropItem`` for a path refused for leaving the archive.
     """
@@ -91,12 +110,12 @@ class StorePipeline:
         self.index: Index | None = None
         self.claims: CrawlClaims | None = None
         self.ledger: FailureLedger | PostgresFailureLedger | None = None
-        self.written: list[tuple[Written, Deferred]] = []
+        self.pending: list[tuple[PostFile, Deferred]] = []
         self.flush_call: IDelayedCall | None = None
         self.signals: SignalManager | None = None
-        self.indexing: Deferred | None = None
+        self.storing: Deferred | None = None
         self.due = False
-        self.index_thread: ThreadPool | None = None
+        self.store_thread: ThreadPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -122,39 +141,39 @@ class StorePipeline:
         self.ledger = open_ledger(self.output_dir, self.settings)
 
     def close_spider(self) -> Deferred | None:
-        """Index what is written (a ``Deferred`` while a batch is being indexed), then close the index and the
+        """Store what is pending (a ``Deferred`` while a batch is being stored), then close the index and the
         ledger."""
         self.flush()
-        if self.indexing is None:
+        if self.storing is None:
             self._close()
             return None
-        return deferred_from_coro(self._close_when_indexed())
+        return deferred_from_coro(self._close_when_stored())
 
-    async def _close_when_indexed(self) -> None:
-        while self.indexing is not None:
-            await maybe_deferred_to_future(self.indexing)
+    async def _close_when_stored(self) -> None:
+        while self.storing is not None:
+            await maybe_deferred_to_future(self.storing)
             self.flush()
         self._close()
 
     def _close(self) -> None:
-        self._stop_index_thread()
+        self._stop_store_thread()
         for database in (self.index, self.ledger):
             if database is not None:
                 database.close()
 
-    def _index_thread(self) -> ThreadPool:
-        """The one thread that writes the index, started at the first batch and stopped when the spider closes
-        or, at the latest, when the reactor shuts down (its thread is not a daemon)."""
-        if self.index_thread is None:
+    def _store_thread(self) -> ThreadPool:
+        """The one thread that writes posts and the index, started at the first batch and stopped when the
+        spider closes or, at the latest, when the reactor shuts down (its thread is not a daemon)."""
+        if self.store_thread is None:
             from twisted.internet import reactor
 
-            self.index_thread = ThreadPool(minthreads=1, maxthreads=1, name=INDEX_THREAD)
-            self.index_thread.start()
-            reactor.addSystemEventTrigger("during", "shutdown", self._stop_index_thread)
-        return self.index_thread
+            self.store_thread = ThreadPool(minthreads=1, maxthreads=1, name=STORE_THREAD)
+            self.store_thread.start()
+            reactor.addSystemEventTrigger("during", "shutdown", self._stop_store_thread)
+        return self.store_thread
 
-    def _stop_index_thread(self) -> None:
-        pool, self.index_thread = self.index_thread, None
+    def _stop_store_thread(self) -> None:
+        pool, self.store_thread = self.store_thread, None
         if pool is not None:
             pool.stop()
 
@@ -166,45 +185,29 @@ class StorePipeline:
         return (RetryLater if retry else DropItem)(f"{reason} failed: {error}", log_level="DEBUG")
 
     async def process_item(self, item: object) -> object:
-        """Write the post in a pool thread, then wait for its batch to be indexed; the item."""
+        """Store the post with its batch in the store's thread; the item."""
         adapter = ItemAdapter(item)
         try:
             relpath, text = self.post_file(adapter)
-            try:
-                outcome = await maybe_deferred_to_future(
-                    deferToThread(write_post, self.output_dir, relpath, text)
-                )
-            except (OSError, ValueError) as error:
-                self.not_written(adapter, relpath, error)
-            indexed: Deferred = Deferred()
-            self.written.append((Written(outcome, item, relpath), indexed))
-            if len(self.written) >= self.batch_size:
+            stored: Deferred = Deferred()
+            self.pending.append((PostFile(item, relpath, text), stored))
+            if len(self.pending) >= self.batch_size:
                 self.flush()
             elif self.flush_call is None:
                 from twisted.internet import reactor
 
                 self.flush_call = reactor.callLater(self.batch_delay, self.flush)
-            return await maybe_deferred_to_future(indexed)
+            return await maybe_deferred_to_future(stored)
         finally:
             self.claims.release(adapter["key"], adapter["body_hash"], adapter["simhash"])
 
     def store(self, item: object) -> object:
-        """``process_item`` in this thread and alone in its index transaction: the item."""
+        """``process_item`` in this thread and alone in its batch: the item."""
         adapter = ItemAdapter(item)
         try:
             relpath, text = self.post_file(adapter)
-            try:
-                outcome = write_post(self.output_dir, relpath, text)
-            except (OSError, ValueError) as error:
-                self.not_written(adapter, relpath, error)
-            batch = [Written(outcome, item, relpath)]
-            entries = entries_of(batch)
-            error = None
-            try:
-                self.index_batch(entries)
-            except INDEX_ERRORS as refused:
-                error = refused
-            (result,) = self.indexed(batch, entries, error)
+            post = PostFile(item, relpath, text)
+            (result,) = self.results([post], self.store_batch([post]))
             if isinstance(result, DropItem):
                 raise result
             return result
@@ -212,24 +215,41 @@ class StorePipeline:
             self.claims.release(adapter["key"], adapter["body_hash"], adapter["simhash"])
 
     def flush(self) -> None:
-        """Index the posts written so far in one transaction in the index thread, then hand each its item or its
-        refusal; while a batch is being indexed, the next waits for it (and grows)."""
+        """Store the pending posts as one batch in the store's thread, then hand each its item or its refusal;
+        while a batch is being stored, the next waits for it (and grows)."""
         if self.flush_call is not None and self.flush_call.active():
             self.flush_call.cancel()
         self.flush_call = None
-        if self.indexing is not None:
-            self.due = bool(self.written)
+        if self.storing is not None:
+            self.due = bool(self.pending)
             return
-        if not self.written:
+        if not self.pending:
             return
         self.due = False
         from twisted.internet import reactor
 
-        batch, self.written = self.written, []
-        written = [one for one, _ in batch]
+        batch, self.pending = self.pending, []
+        posts = [post for post, _ in batch]
+        self.storing = deferToThreadPool(reactor, self._store_thread(), self.store_batch, posts)
+        self.storing.addBoth(self._batch_stored, batch)
+
+    def store_batch(self, posts: list[PostFile]) -> StoredBatch:
+        """Write ``posts`` (``storage.write_posts``), then index those written in one transaction (in the
+        store's thread); an index error is returned, not raised."""
+        outcomes = write_posts(self.output_dir, [(post.relpath, post.text) for post in posts])
+        written = [
+            Written(outcome, post.item, post.relpath)
+            for post, outcome in zip(posts, outcomes, strict=True)
+            if isinstance(outcome, str)
+        ]
         entries = entries_of(written)
-        self.indexing = deferToThreadPool(reactor, self._index_thread(), self.index_batch, entries)
-        self.indexing.addBoth(self._batch_indexed, batch, entries)
+        error = None
+        if entries:
+            try:
+                self.index_batch(entries)
+            except INDEX_ERRORS as refused:
+                error = refused
+        return StoredBatch(outcomes, written, entries, error)
 
     @staticmethod
     def post_file(adapter: ItemAdapter) -> tuple[str, str]:
@@ -239,40 +259,42 @@ class StorePipeline:
         )
         return relpath, render(post_of(adapter))
 
-    def not_written(self, adapter: ItemAdapter, relpath: str, error: Exception) -> NoReturn:
-        """Refuse a post ``write_post`` failed on: an ``OSError`` may pass, a ``ValueError`` (a path leaving the
-        archive) never does."""
+    def not_written(self, post: PostFile, error: OSError | ValueError) -> DropItem:
+        """The refusal of a post ``write_post`` failed on: an ``OSError`` may pass, a ``ValueError`` (a path
+        leaving the archive) never does."""
+        url = ItemAdapter(post.item)["url"]
         if isinstance(error, OSError):
-            raise self.refuse(
-                "write", f"could not write {relpath} for {adapter['url']}", error, True
-            ) from error
-        raise self.refuse(
-            "write", f"refused to write {relpath} for {adapter['url']}", error, False
-        ) from error
+            return self.refuse("write", f"could not write {post.relpath} for {url}", error, True)
+        return self.refuse("write", f"refused to write {post.relpath} for {url}", error, False)
 
-    def _batch_indexed(
-        self, result: Failure | None, batch: list[tuple[Written, Deferred]], entries: list[Entry]
-    ) -> None:
-        self.indexing = None
-        if isinstance(result, Failure) and not result.check(*INDEX_ERRORS):
-            logger.error("indexing %d posts failed: %s", len(batch), result.getErrorMessage())
-            for _, indexed in batch:
-                indexed.errback(result)
+    def _batch_stored(self, result: StoredBatch | Failure, batch: list[tuple[PostFile, Deferred]]) -> None:
+        self.storing = None
+        if isinstance(result, Failure):
+            logger.error("storing %d posts failed: %s", len(batch), result.getErrorMessage())
+            for _, stored in batch:
+                stored.errback(result)
         else:
-            error = result.value if isinstance(result, Failure) else None
-            for (_, indexed), outcome in zip(
-                batch, self.indexed([one for one, _ in batch], entries, error), strict=True
+            for (_, stored), outcome in zip(
+                batch, self.results([post for post, _ in batch], result), strict=True
             ):
                 if isinstance(outcome, DropItem):
-                    indexed.errback(Failure(outcome))
+                    stored.errback(Failure(outcome))
                 else:
-                    indexed.callback(outcome)
-        if self.due or len(self.written) >= self.batch_size:
+                    stored.callback(outcome)
+        if self.due or len(self.pending) >= self.batch_size:
             self.flush()
+
+    def results(self, posts: list[PostFile], stored: StoredBatch) -> list[object]:
+        """Each post's item, or the ``DropItem`` to drop it with, counted and logged (``indexed``)."""
+        indexed = iter(self.indexed(stored.written, stored.entries, stored.error))
+        return [
+            self.not_written(post, outcome) if isinstance(outcome, Exception) else next(indexed)
+            for post, outcome in zip(posts, stored.outcomes, strict=True)
+        ]
 
     def index_batch(self, entries: list[Entry]) -> None:
         """Record ``entries`` in the index in one transaction, then take them out of the failed-article ledger
-        (in the index thread). Raises the index's error (nothing recorded); the ledger's is logged."""
+        (in the store thread). Raises the index's error (nothing recorded); the ledger's is logged."""
         self.index.record_many(entries)
         try:
             self.ledger.remove_many(entry.key for entry in entries)
@@ -297,6 +319,9 @@ class StorePipeline:
                 for written in batch
             ]
         for written, entry in zip(batch, entries, strict=True):
+            adapter = ItemAdapter(written.item)
+            adapter["path"] = written.relpath
+            adapter["status"] = written.outcome
             self.stats.inc_value(f"newsbot/{written.outcome}")
             logger.info("%s %s -> %s", written.outcome, entry.url, written.relpath)
             if self.signals is not None:
@@ -305,12 +330,10 @@ class StorePipeline:
 
 
 def entries_of(batch: list[Written]) -> list[Entry]:
-    """The index entries of written posts; each item's ``path`` and ``status`` set to what was written."""
+    """The index entries of written posts."""
     entries = []
     for written in batch:
         adapter = ItemAdapter(written.item)
-        adapter["path"] = written.relpath
-        adapter["status"] = written.outcome
         entries.append(
             Entry(
                 key=adapter["key"],
