@@ -13,6 +13,7 @@ from pathlib import Path
 
 from newsbot.fingerprint import hamming
 from newsbot.index import ArchiveIndex, Entry, index_path, keys, near, to_signed, to_unsigned
+from newsbot.index.archive import CANDIDATES_SQL
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -247,3 +248,36 @@ def test_load_stores_what_record_many_stores_and_writes_the_near_rows_in_code_or
         moved = loaded.get("sina:doc00000160")
         assert loaded.find_near(flip(moved.simhash, 1, 20, 40, 63), 6) == [moved]
         assert loaded.find_near(entry(160).simhash, 0) == []
+
+
+def test_candidates_answers_what_get_find_exact_and_find_near_answer_one_by_one(tmp_path):
+    rng = random.Random("candidates")
+    base = rng.getrandbits(64)
+    stored = [
+        entry(n, flip(base, *rng.sample(range(64), rng.randint(0, 9))), f"{n % 7:032x}") for n in range(300)
+    ]
+    with ArchiveIndex(tmp_path) as index:
+        index.record_many(stored)
+        index.alias("sina:alias00000001", stored[5].key)
+        queries = [
+            (
+                stored[rng.randrange(300)].key,
+                f"{rng.randrange(9):032x}",
+                flip(base, *rng.sample(range(64), 3)),
+            )
+            for _ in range(40)
+        ] + [("sina:alias00000001", "f" * 32, rng.getrandbits(64)), ("sina:nothing", "e" * 32, base)]
+        for key, body_hash, simhash in queries:
+            for distance in (0, 3, 6, 8):
+                found = index.candidates(key, body_hash, simhash, distance)
+                assert found.known == index.get(key)
+                assert found.exact == index.find_exact(body_hash)
+                assert found.near == index.find_near(simhash, distance)
+        assert any(index.candidates(key, h, s, 6).near for key, h, s in queries)
+        plan = [
+            row[-1]
+            for row in index.connection.execute(
+                f"EXPLAIN QUERY PLAN {CANDIDATES_SQL}", ("k", "h", *near.table_codes(base))
+            )
+        ]
+        assert not [step for step in plan if step.startswith("SCAN") and "subquery" not in step], plan

@@ -6,9 +6,23 @@ import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator
 
+from newsbot.fingerprint import hamming
 from newsbot.index import keys, near, schema
-from newsbot.index.base import Entry
+from newsbot.index.base import Candidates, Entry
 from newsbot.index.table import IndexTable
+
+KEY_PART, ALIAS_PART, EXACT_PART, NEAR_PART = range(4)
+_ENTRY_COLUMNS = ", ".join(f"entries.{column}" for column in keys.COLUMNS.split(", "))
+CANDIDATES_SQL = (
+    f"SELECT {KEY_PART}, id, {keys.COLUMNS} FROM entries WHERE key = ?1"
+    f" UNION ALL SELECT {ALIAS_PART}, id, {keys.COLUMNS} FROM entries"
+    " WHERE key = (SELECT key FROM aliases WHERE alias = ?1)"
+    f" UNION ALL SELECT * FROM (SELECT {EXACT_PART}, id, {keys.COLUMNS} FROM entries WHERE body_hash = ?2"
+    " ORDER BY key LIMIT 1)"
+    f" UNION ALL SELECT {NEAR_PART}, entries.id, {_ENTRY_COLUMNS}"
+    " FROM near JOIN entries ON entries.id = near.id"
+    f" WHERE near.code IN ({', '.join('?' * len(near.TABLES))})"
+)
 
 
 class ArchiveIndex(IndexTable):
@@ -40,6 +54,27 @@ class ArchiveIndex(IndexTable):
             return []
         entries = keys.by_ids(db, list(found))
         return [entry for _, _, entry in sorted((found[i], entry.key, entry) for i, entry in entries.items())]
+
+    def candidates(self, key: str, body_hash: str, simhash: int, distance: int) -> Candidates:
+        """``get``, ``find_exact`` and ``find_near`` in one statement (``CANDIDATES_SQL``) for distances up to
+        ``near.COVERED_DISTANCE``; wider ones query each in turn."""
+        db = self._db()
+        if not 0 <= distance <= near.COVERED_DISTANCE:
+            return Candidates(
+                keys.get(db, key), keys.find_exact(db, body_hash), self.find_near(simhash, distance)
+            )
+        found: dict[int, tuple[int, str, Entry]] = {}
+        by_part: dict[int, Entry] = {}
+        for part, entry_id, *columns in db.execute(
+            CANDIDATES_SQL, (key, body_hash, *near.table_codes(simhash))
+        ):
+            entry = keys.entry_of(columns)
+            if part < NEAR_PART:
+                by_part.setdefault(part, entry)
+            elif entry_id not in found and (gap := hamming(simhash, entry.simhash)) <= distance:
+                found[entry_id] = (gap, entry.key, entry)
+        known = by_part.get(KEY_PART) or by_part.get(ALIAS_PART)
+        return Candidates(known, by_part.get(EXACT_PART), [entry for _, _, entry in sorted(found.values())])
 
     def _insert(self, db: sqlite3.Connection, entry: Entry) -> tuple[int, int] | None:
         """Store ``entry``; return its id and SimHash when its near rows are still to be added."""

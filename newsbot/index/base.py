@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, Self
+from typing import Any, NamedTuple, Protocol, Self
 
 from newsbot.fingerprint import BITS
 
@@ -19,6 +19,15 @@ class Entry:
     body_hash: str
     simhash: int
     published: str
+
+
+class Candidates(NamedTuple):
+    """What the index holds against one article: the entry of its key (``Index.get``), an entry with its body
+    hash (``Index.find_exact``) and the entries within the distance of its SimHash (``Index.find_near``)."""
+
+    known: Entry | None
+    exact: Entry | None
+    near: list[Entry]
 
 
 def to_signed(value: int) -> int:
@@ -61,6 +70,8 @@ class Index(Protocol):
     def find_exact(self, body_hash: str) -> Entry | None: ...
 
     def find_near(self, simhash: int, distance: int) -> list[Entry]: ...
+
+    def candidates(self, key: str, body_hash: str, simhash: int, distance: int) -> Candidates: ...
 
     def record(self, entry: Entry) -> None: ...
 

@@ -20,7 +20,7 @@ import psycopg
 
 from newsbot.fingerprint import hamming
 from newsbot.index import keys, near
-from newsbot.index.base import Connected, Entry, to_signed, to_unsigned
+from newsbot.index.base import Candidates, Connected, Entry, to_signed, to_unsigned
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS entries (id bigserial PRIMARY KEY, key text NOT NULL UNIQUE, path text NOT NULL,"
@@ -141,6 +141,10 @@ class PostgresIndex(Connected):
         entries = [(found[row[0]], row[1], keys.entry_of(row[1:])) for row in rows]
         return [entry for _, _, entry in sorted(entries)]
 
+    def candidates(self, key: str, body_hash: str, simhash: int, distance: int) -> Candidates:
+        """``get``, ``find_exact`` and ``find_near`` in turn."""
+        return Candidates(self.get(key), self.find_exact(body_hash), self.find_near(simhash, distance))
+
     def _insert(self, db: psycopg.Connection, entry: Entry) -> tuple[int, int] | None:
         """Store ``entry``; return its id and SimHash when its near rows are still to be added."""
         previous = db.execute("SELECT id, simhash FROM entries WHERE key = %s", (entry.key,)).fetchone()
@@ -260,4 +264,3 @@ class PostgresIndex(Connected):
 
     def __len__(self) -> int:
         return self._one("SELECT count(*) FROM entries")[0]
-

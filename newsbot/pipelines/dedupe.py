@@ -142,29 +142,19 @@ class DedupePipeline:
         if self.index is not None:
             self.index.close()
 
-    def _known(self, key: str) -> Entry | None:
-        known = self.index.get(key)
+    def decision(self, key: str, body_hash: str, simhash_value: int) -> Decision:
+        """``decide`` against this pipeline's index (``Index.candidates``, one query), which is not searched for
+        copies of a stored article's key."""
+        found = self.index.candidates(key, body_hash, simhash_value, self.distance)
+        known = found.known
         if known is not None and not (self.output_dir / known.path).is_file():
             logger.warning(
                 "the index names %s for %s but the post is gone; storing it again", known.path, key
             )
-            return None
-        return known
-
-    def decision(self, key: str, body_hash: str, simhash_value: int) -> Decision:
-        """``decide`` against this pipeline's index, which is not searched for copies of a stored article's key."""
-        known = self._known(key)
+            known = None
         if known is not None and known.key == key:
             return decide(key, body_hash, simhash_value, known, None, (), self.distance)
-        return decide(
-            key,
-            body_hash,
-            simhash_value,
-            known,
-            self.index.find_exact(body_hash),
-            self.index.find_near(simhash_value, self.distance),
-            self.distance,
-        )
+        return decide(key, body_hash, simhash_value, known, found.exact, found.near, self.distance)
 
     def headline_changed(self, stored: Entry, post: Post) -> bool:
         """Whether the stored post of the same article has another title or lead image (a correction)."""
