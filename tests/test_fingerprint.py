@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import random
 
-from newsbot.fingerprint import body_text, exact_fingerprint, hamming, normalise_text, simhash
+import xxhash
+
+from newsbot.fingerprint import body_text, exact_fingerprint, hamming, normalise_text, shingle_hashes, simhash
 from tests.conftest import SEED_PAGE, SEED_URL, needs_shared
 from tests.postmaking import article_from_file
 
@@ -51,3 +53,44 @@ def test_a_few_changed_characters_move_the_simhash_a_little_and_another_text_far
     rng.shuffle(shuffled)
     assert hamming(simhash(text), simhash("".join(letters))) <= 6
     assert hamming(simhash(text), simhash("".join(shuffled))) > 16
+
+
+def _reference_simhash(normalised: str) -> int:
+    """The SimHash as 0.5.1 computed it, one ``xxhash`` call per shingle (bit 8k + j: bit j of digest byte k)."""
+    data = normalised.encode("utf-32-le")
+    if not data:
+        return 0
+    digests = (
+        [xxhash.xxh3_64_digest(data)]
+        if len(data) <= 8
+        else [xxhash.xxh3_64_digest(data[start : start + 8]) for start in range(0, len(data) - 4, 4)]
+    )
+    counts = [sum(digest[bit // 8] >> (bit % 8) & 1 for digest in digests) for bit in range(64)]
+    return sum(1 << bit for bit, count in enumerate(counts) if 2 * count > len(digests))
+
+
+def _random_text(rng: random.Random, length: int) -> str:
+    ranges = [(0x20, 0x7F), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0x10000, 0x10FFFF)]
+    return "".join(chr(rng.randrange(*rng.choice(ranges))) for _ in range(length))
+
+
+def test_shingle_hashes_are_the_xxhash_librarys_xxh3_of_each_shingle():
+    rng = random.Random("xxh3")
+    for length in [0, 1, 2, 3, *range(4, 400, 37)]:
+        text = _random_text(rng, length)
+        data = text.encode("utf-32-le")
+        expected = (
+            [xxhash.xxh3_64_intdigest(data)]
+            if len(data) in (4, 8)
+            else [xxhash.xxh3_64_intdigest(data[start : start + 8]) for start in range(0, len(data) - 4, 4)]
+        )
+        assert shingle_hashes(text).tolist() == (expected if data else [])
+
+
+@needs_shared
+def test_simhash_is_the_same_as_one_xxhash_call_per_shingle_gave_on_random_and_real_texts():
+    rng = random.Random("simhash")
+    texts = [_random_text(rng, rng.randrange(0, 3000)) for _ in range(200)]
+    texts.append(normalise_text(body_text(article_from_file(SEED_PAGE, SEED_URL)["body_html"])))
+    for text in texts:
+        assert simhash(text) == _reference_simhash(normalise_text(text))
