@@ -281,3 +281,25 @@ def test_candidates_answers_what_get_find_exact_and_find_near_answer_one_by_one(
             )
         ]
         assert not [step for step in plan if step.startswith("SCAN") and "subquery" not in step], plan
+
+
+def test_record_many_writes_the_near_rows_record_writes_one_by_one_in_python(tmp_path):
+    stored = [entry(number) for number in range(120)] + [entry(500, 2**64 - 1), entry(501, 2**63)]
+    changed = [
+        replace(item, simhash=entry(item_number + 1000).simhash)
+        for item_number, item in enumerate(stored[:30])
+    ]
+    with ArchiveIndex(tmp_path / "a") as one_by_one, ArchiveIndex(tmp_path / "b") as batched:
+        for item in stored + changed:
+            one_by_one.record(item)
+        batched.record_many(stored)
+        batched.record_many(changed)
+        rows = "SELECT code, id, simhash FROM near ORDER BY code, id"
+        expected = one_by_one.connection.execute(rows).fetchall()
+        assert batched.connection.execute(rows).fetchall() == expected
+        assert len(expected) == len(stored) * len(near.TABLES)
+        final = {item.key: item.simhash for item in stored + changed}
+        ids = dict(batched.connection.execute("SELECT key, id FROM entries"))
+        assert sorted(expected) == sorted(
+            row for key, simhash in final.items() for row in near.rows(ids[key], simhash)
+        )
