@@ -87,9 +87,10 @@ class StorePipeline:
     In a crawl the posts are stored ``NEWSBOT_INDEX_BATCH_SIZE`` at a time, at the latest
     ``NEWSBOT_INDEX_BATCH_DELAY`` seconds after the first of them came, in the store's own thread while
     downloads go on: each file written and synced, each folder synced once (a group commit), then the written
-    posts indexed in one transaction; an article stays claimed (``InFlight``) until it is indexed. A post that cannot be written or indexed is counted
-    (``newsbot/failed/write``, ``newsbot/failed/index``), logged in one line and dropped: ``RetryLater`` for an
-    ``OSError`` or SQLite error, a plain ``DropItem`` for a path refused for leaving the archive.
+    posts indexed in one transaction; an article stays claimed (``InFlight``) until it is indexed. A post that
+    cannot be written or indexed is counted (``newsbot/failed/write``, ``newsbot/failed/index``), logged in one
+    line and dropped: ``RetryLater`` for an ``OSError`` or SQLite error, a plain ``DropItem`` for a path refused
+    for leaving the archive.
     """
 
     def __init__(
