@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -27,6 +28,7 @@ from newsbot.index.backends import INDEX_ERRORS, claims_of, open_index
 from newsbot.ledger import FailureLedger, PostgresFailureLedger, RetryLater, open_ledger
 from newsbot.pipelines.claims import CrawlClaims, InFlight
 from newsbot.post import Post, render
+from newsbot.revisits import Note, write_notes
 from newsbot.settings import (
     NEWSBOT_INDEX_BATCH_DELAY,
     NEWSBOT_INDEX_BATCH_SIZE,
@@ -201,7 +203,7 @@ class StorePipeline:
             entries = entries_of(batch)
             error = None
             try:
-                self.index_batch(entries)
+                self.index_batch(entries, listing_notes(batch))
             except INDEX_ERRORS as refused:
                 error = refused
             (result,) = self.indexed(batch, entries, error)
@@ -228,7 +230,9 @@ class StorePipeline:
         batch, self.written = self.written, []
         written = [one for one, _ in batch]
         entries = entries_of(written)
-        self.indexing = deferToThreadPool(reactor, self._index_thread(), self.index_batch, entries)
+        self.indexing = deferToThreadPool(
+            reactor, self._index_thread(), self.index_batch, entries, listing_notes(written)
+        )
         self.indexing.addBoth(self._batch_indexed, batch, entries)
 
     @staticmethod
@@ -270,10 +274,11 @@ class StorePipeline:
         if self.due or len(self.written) >= self.batch_size:
             self.flush()
 
-    def index_batch(self, entries: list[Entry]) -> None:
-        """Record ``entries`` in the index in one transaction, then take them out of the failed-article ledger
-        (in the index thread). Raises the index's error (nothing recorded); the ledger's is logged."""
-        self.index.record_many(entries)
+    def index_batch(self, entries: list[Entry], notes: list[Note]) -> None:
+        """Record ``entries`` in the index and the listing ``notes`` of their articles in the ``listed`` table in
+        one transaction, then take them out of the failed-article ledger (in the index thread). Raises the index's
+        error (nothing recorded); the ledger's is logged."""
+        self.index.record_many(entries, partial(write_notes, notes=notes))
         try:
             self.ledger.remove_many(entry.key for entry in entries)
         except INDEX_ERRORS as error:
@@ -302,6 +307,16 @@ class StorePipeline:
             if self.signals is not None:
                 self.signals.send_catch_log(item_stored, item=written.item)
         return [written.item for written in batch]
+
+
+def listing_notes(batch: list[Written]) -> list[Note]:
+    """What the listing said of each written article whose item carries it (``listed``), as ``listed`` rows."""
+    notes = []
+    for written in batch:
+        adapter = ItemAdapter(written.item)
+        if (seen := adapter.get("listed")) is not None:
+            notes.append((adapter["key"], seen.modified, seen.title, seen.visited))
+    return notes
 
 
 def entries_of(batch: list[Written]) -> list[Entry]:
