@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newsbot.index.backends import index_locations
@@ -314,15 +315,22 @@ def long_backfill() -> tuple[list[str], dict]:
 
 
 def stop_mid_backfill(
-    server: SnapshotServer, out: Path, args: list[str], how: signal.Signals, indexed: int = 5
+    server: SnapshotServer,
+    out: Path,
+    args: list[str],
+    how: signal.Signals,
+    indexed: int = 5,
+    settings: dict[str, str] | None = None,
 ) -> None:
-    """Start a crawl (a backfill, with ``--since`` in ``args``) through ``server`` into ``out``; send it ``how``
-    once ``indexed`` articles are indexed (posts are indexed in batches after they are written)."""
+    """Start a crawl (a backfill, with ``--since`` in ``args``) through ``server`` into ``out`` with the index
+    ``settings``; send it ``how`` once ``indexed`` articles are indexed (posts are indexed in batches after they
+    are written)."""
     process = subprocess.Popen(
         [
             sys.executable, "-c", "from newsbot.cli import main; main()", "crawl", "sina-finance",
             "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", *args,
+            *(f"-s{name}={value}" for name, value in (settings or {}).items()),
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -330,7 +338,10 @@ def stop_mid_backfill(
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(index_locations(out) if out.is_dir() else []) < indexed:
+        while (
+            time.monotonic() < deadline
+            and len(index_locations(out, settings) if out.is_dir() else []) < indexed
+        ):
             time.sleep(0.05)
     finally:
         process.send_signal(how)
@@ -424,19 +435,27 @@ def bundled_with_last_pages_late(delay: float) -> dict:
     return entries
 
 
-def test_a_crawl_killed_after_indexing_its_posts_still_takes_the_corrections_of_the_next_listing(tmp_path):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_crawl_killed_after_indexing_its_posts_still_takes_the_corrections_of_the_next_listing(
+    tmp_path, request, backend
+):
     whole, killed = tmp_path / "whole", tmp_path / "killed"
+    settings: dict[Path, dict[str, str]] = {whole: {}, killed: {}}
+    if backend == "postgresql":
+        databases = request.getfixturevalue("postgres_server")
+        settings = {out: {"NEWSBOT_INDEX_URL": databases.new_database()} for out in settings}
+    options = {out: [f"-s{name}={value}" for name, value in settings[out].items()] for out in (whole, killed)}
     with serve(bundled_with_last_pages_late(0), tmp_path / "on time") as server:
-        crawl(server, whole)
-    archived = len(index_locations(whole))
+        crawl(server, whole, *options[whole])
+    archived = len(index_locations(whole, settings[whole]))
     with serve(bundled_with_last_pages_late(30), tmp_path / "late") as server:
-        stop_mid_backfill(server, killed, [], signal.SIGKILL, indexed=archived)
-    assert len(index_locations(killed)) == archived and posts(killed) == posts(whole)
+        stop_mid_backfill(server, killed, [], signal.SIGKILL, indexed=archived, settings=settings[killed])
+    assert len(index_locations(killed, settings[killed])) == archived and posts(killed) == posts(whole)
     counts = {}
     for out in (whole, killed):
         summary = out.parent / f"{out.name}-corrected.json"
         done = run_newsbot(
-            "crawl", "sina-finance", "--snapshot", str(CORRECTED),
+            "crawl", "sina-finance", "--snapshot", str(CORRECTED), *options[out],
             "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-s", f"NEWSBOT_SUMMARY_FILE={summary}",
         )  # fmt: skip
         assert done.returncode == 0, done.stderr[-3000:]
