@@ -1,14 +1,19 @@
 """The item every spider yields and every pipeline reads through ``itemadapter``: newsbot's public interface.
 
 Feed exports (``-o``/``-O FILE``) serialise each field with its ``serializer`` so every value survives JSON:
-``published`` as ISO 8601 with its offset, ``simhash`` (64 bits, past JavaScript's 2^53) as 16 hex digits.
+``published`` as ISO 8601 with its offset, ``simhash`` (64 bits, past JavaScript's 2^53) as 16 hex digits,
+``listed`` as an object of ISO 8601 times.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import scrapy
+
+if TYPE_CHECKING:
+    from newsbot.revisits import Seen
 
 
 def iso_datetime(value: datetime) -> str:
@@ -21,6 +26,16 @@ def hex64(value: int) -> str:
     if not 0 <= value < 1 << 64:
         raise ValueError(f"not a 64-bit unsigned integer: {value}")
     return f"{value:016x}"
+
+
+def listing_note(value: Seen) -> dict[str, str | None]:
+    """What a listing said of an article, as ``{"modified": ISO 8601 or null, "title": ..., "visited": ISO 8601}``
+    (UTC)."""
+    return {
+        "modified": None if value.modified is None else value.modified.isoformat(),
+        "title": value.title,
+        "visited": value.visited.isoformat(),
+    }
 
 
 class Article(scrapy.Item):
@@ -42,3 +57,4 @@ class Article(scrapy.Item):
     simhash = scrapy.Field(serializer=hex64)
     status = scrapy.Field()
     path = scrapy.Field()
+    listed = scrapy.Field(serializer=listing_note)

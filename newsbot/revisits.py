@@ -6,6 +6,10 @@ where the first pages hold only archived articles.
 Both live where the index is (``open_listed``): in the output folder's SQLite file (``ListedTable``, an
 ``IndexTable``: repaired, never mid-swap, reopened after a ``reindex``, which carries them over since they are
 not derived from the posts) or in the PostgreSQL index every worker shares (``PostgresListedTable``).
+
+A stored article's note travels with its item (``Article.listed``) and is written by the store in the very
+transaction that indexes the article (``write_notes``, ``Index.record_many``'s ``also``): an archived article
+always has its note, so a crawl killed at any moment never leaves one whose later corrections go unnoticed.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from newsbot.index import IndexTable
+from newsbot.index import Executes, IndexTable
 from newsbot.index.backends import open_table
 from newsbot.index.pgtable import PostgresTable
 
@@ -30,6 +34,10 @@ _POSTGRES_SCHEMA = (
     " visited text NOT NULL)",
     "CREATE TABLE IF NOT EXISTS walks (channel text PRIMARY KEY, page integer NOT NULL)",
 )
+
+
+Note = tuple[str, datetime | None, str, datetime]
+"""One row of the ``listed`` table: (key, listed ``mtime`` or ``None``, listed title, visited), times aware."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,17 @@ def _stamp(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp())
 
 
+def write_notes(db: Executes, notes: Iterable[Note]) -> None:
+    """Store each note of ``notes`` in the ``listed`` table through ``db``, inside the caller's write transaction,
+    replacing what was there."""
+    for key, modified, title, visited in notes:
+        db.execute(
+            "INSERT INTO listed VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+            " modified = excluded.modified, title = excluded.title, visited = excluded.visited",
+            (key, _stamp(modified), title, visited.astimezone(UTC).isoformat()),
+        )
+
+
 class Listed:
     """The queries on the ``listed`` and ``walks`` tables, the same on either database (``ListedTable``,
     ``PostgresListedTable``)."""
@@ -92,15 +111,10 @@ class Listed:
         """Store what a listing said of ``key`` and when it was visited, replacing what was there."""
         self.note_many([(key, modified, title, visited)])
 
-    def note_many(self, notes: Iterable[tuple[str, datetime | None, str, datetime]]) -> None:
+    def note_many(self, notes: Iterable[Note]) -> None:
         """``note`` each (key, modified, title, visited) of ``notes``, in one transaction."""
         with self._write() as db:
-            for key, modified, title, visited in notes:
-                db.execute(
-                    "INSERT INTO listed VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
-                    " modified = excluded.modified, title = excluded.title, visited = excluded.visited",
-                    (key, _stamp(modified), title, visited.astimezone(UTC).isoformat()),
-                )
+            write_notes(db, notes)
 
     def open_walks(self) -> dict[str, int]:
         """Each channel whose last walk did not finish, with the listing page it still has to reach."""

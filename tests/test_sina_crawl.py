@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newsbot.index.backends import index_locations
@@ -313,14 +314,23 @@ def long_backfill() -> tuple[list[str], dict]:
     return urls, entries
 
 
-def stop_mid_backfill(server: SnapshotServer, out: Path, args: list[str], how: signal.Signals) -> None:
-    """Start a backfill through ``server`` into ``out``; send it ``how`` once five articles are indexed (posts are
-    indexed in batches after they are written)."""
+def stop_mid_backfill(
+    server: SnapshotServer,
+    out: Path,
+    args: list[str],
+    how: signal.Signals,
+    indexed: int = 5,
+    settings: dict[str, str] | None = None,
+) -> None:
+    """Start a crawl (a backfill, with ``--since`` in ``args``) through ``server`` into ``out`` with the index
+    ``settings``; send it ``how`` once ``indexed`` articles are indexed (posts are indexed in batches after they
+    are written)."""
     process = subprocess.Popen(
         [
             sys.executable, "-c", "from newsbot.cli import main; main()", "crawl", "sina-finance",
             "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", *args,
+            *(f"-s{name}={value}" for name, value in (settings or {}).items()),
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -328,7 +338,10 @@ def stop_mid_backfill(server: SnapshotServer, out: Path, args: list[str], how: s
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(index_locations(out) if out.is_dir() else []) < 5:
+        while (
+            time.monotonic() < deadline
+            and len(index_locations(out, settings) if out.is_dir() else []) < indexed
+        ):
             time.sleep(0.05)
     finally:
         process.send_signal(how)
@@ -404,6 +417,52 @@ def test_the_bundled_snapshot_then_its_corrected_state_shows_one_update(tmp_path
     assert changed == {"sina/2025/11/infwqrta5120384.md"}
     assert "已更正" in posts(out)["sina/2025/11/infwqrta5120384.md"].decode()
     assert history(out) == ["infwqrta5120384.v1.md"]
+
+
+def bundled_with_last_pages_late(delay: float) -> dict:
+    """The bundled snapshot's entries, files made absolute, each channel's last roll-API page past the first
+    answered ``delay`` seconds late: a crawl has indexed every article long before it can finish."""
+    entries = {url: page(url) if "file" in entry else entry for url, entry in BUNDLED.items()}
+    last: dict[tuple[str, str], tuple[int, str]] = {}
+    for url in entries:
+        if url.startswith(ROLL_API):
+            query = parse_qs(urlsplit(url).query)
+            feed, number = (query["pageid"][0], query["lid"][0]), int(query["page"][0])
+            last[feed] = max(last.get(feed, (0, url)), (number, url))
+    for number, url in last.values():
+        if number > 1:
+            entries[url] = {**entries[url], "delay": delay}
+    return entries
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_crawl_killed_after_indexing_its_posts_still_takes_the_corrections_of_the_next_listing(
+    tmp_path, request, backend
+):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    settings: dict[Path, dict[str, str]] = {whole: {}, killed: {}}
+    if backend == "postgresql":
+        databases = request.getfixturevalue("postgres_server")
+        settings = {out: {"NEWSBOT_INDEX_URL": databases.new_database()} for out in settings}
+    options = {out: [f"-s{name}={value}" for name, value in settings[out].items()] for out in (whole, killed)}
+    with serve(bundled_with_last_pages_late(0), tmp_path / "on time") as server:
+        crawl(server, whole, *options[whole])
+    archived = len(index_locations(whole, settings[whole]))
+    with serve(bundled_with_last_pages_late(30), tmp_path / "late") as server:
+        stop_mid_backfill(server, killed, [], signal.SIGKILL, indexed=archived, settings=settings[killed])
+    assert len(index_locations(killed, settings[killed])) == archived and posts(killed) == posts(whole)
+    counts = {}
+    for out in (whole, killed):
+        summary = out.parent / f"{out.name}-corrected.json"
+        done = run_newsbot(
+            "crawl", "sina-finance", "--snapshot", str(CORRECTED), *options[out],
+            "-s", f"NEWSBOT_OUTPUT_DIR={out}", "-s", f"NEWSBOT_SUMMARY_FILE={summary}",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        stats = json.loads(summary.read_text(encoding="utf-8"))
+        counts[out.name] = (stats["new"], stats["updated"], stats["revisited"])
+    assert counts["killed"] == counts["whole"] and counts["whole"][1] >= 1
+    assert posts(killed) == posts(whole)
 
 
 def test_a_killed_runs_torn_queue_and_state_are_dropped_a_clean_ones_kept(tmp_path):

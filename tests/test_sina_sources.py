@@ -1,12 +1,15 @@
 import json
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
 from newsbot.dates import BEIJING
 from newsbot.identity import without_cache_busters
-from newsbot.revisits import Seen, needs_revisit, open_listed
+from newsbot.index import Entry
+from newsbot.index.backends import open_index
+from newsbot.revisits import Seen, needs_revisit, open_listed, write_notes
 from newsbot.sources.sina_finance import (
     CHANNELS,
     BadItem,
@@ -247,6 +250,25 @@ def test_listed_table_keeps_mtime_title_and_visit_per_key_and_open_walks(tmp_pat
     assert (table.get("sina:a"), table.get("sina:c")) == (Seen(None, "甲3", SEED_TIME), Seen(SEED_TIME, "丙", NOW))
     table.close()
     table.close()
+
+
+def test_a_listing_note_is_written_in_the_transaction_that_indexes_its_article(tmp_path, index_settings):
+    listed, index = open_listed(tmp_path, index_settings), open_index(tmp_path, index_settings)
+
+    def archived(key: str) -> Entry:
+        return Entry(key, f"sina/2025/11/{key[5:]}.md", f"https://finance.sina.com.cn/{key[5:]}", "0" * 32, 7, "")
+
+    def note_then_fail(db) -> None:
+        write_notes(db, [("sina:b", NOW, "乙", NOW)])
+        raise OSError("killed")
+
+    index.record_many([archived("sina:a")], partial(write_notes, notes=[("sina:a", SEED_TIME, "甲", NOW)]))
+    assert index.knows("sina:a") and listed.get("sina:a") == Seen(SEED_TIME, "甲", NOW)
+    with pytest.raises(OSError, match="killed"):
+        index.record_many([archived("sina:b")], note_then_fail)
+    assert not index.knows("sina:b") and listed.get("sina:b") is None
+    index.close()
+    listed.close()
 
 
 @pytest.mark.parametrize(

@@ -36,13 +36,13 @@ async def main(reactor):
     store.open_spider()
     record_many = store.index.record_many
 
-    def recorded(entries):
+    def recorded(entries, also=None):
         entries = list(entries)
         batches.append({"size": len(entries), "thread": threading.current_thread().name})
         time.sleep(0.3 if len(batches) == 1 else 0)
         if len(batches) == refused_batch:
             raise sqlite3.OperationalError("database is locked")
-        return record_many(entries)
+        return record_many(entries, also)
 
     store.index.record_many = recorded
 

@@ -10,7 +10,7 @@
 """
 
 from newsbot.index.archive import ArchiveIndex
-from newsbot.index.base import Candidates, Entry, Index, to_signed, to_unsigned
+from newsbot.index.base import Candidates, Entry, Executes, Index, to_signed, to_unsigned
 from newsbot.index.database import BUSY_TIMEOUT, INDEX_DIR, INDEX_FILE, index_path
 from newsbot.index.posts import entry_from_post, post_paths
 from newsbot.index.table import IndexTable, read_rows, repair
@@ -22,6 +22,7 @@ __all__ = [
     "ArchiveIndex",
     "Candidates",
     "Entry",
+    "Executes",
     "Index",
     "IndexTable",
     "entry_from_post",

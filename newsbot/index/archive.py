@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from newsbot.fingerprint import hamming
 from newsbot.index import keys, near, schema
-from newsbot.index.base import Candidates, Entry
+from newsbot.index.base import Candidates, Entry, Executes
 from newsbot.index.table import IndexTable
 
 KEY_PART, ALIAS_PART, EXACT_PART, NEAR_PART = range(4)
@@ -92,8 +92,9 @@ class ArchiveIndex(IndexTable):
             if added := self._insert(db, entry):
                 near.add(db, *added)
 
-    def record_many(self, entries: Iterable[Entry]) -> int:
-        """Store or replace many entries in one transaction; return their count."""
+    def record_many(self, entries: Iterable[Entry], also: Callable[[Executes], None] | None = None) -> int:
+        """Store or replace many entries in one transaction, with what ``also`` writes on its connection (rows of
+        another table of the index file); return their count."""
         count = 0
         with self._write() as db:
             added: dict[int, int] = {}
@@ -102,6 +103,8 @@ class ArchiveIndex(IndexTable):
                     added[pair[0]] = pair[1]
                 count += 1
             near.add_many(db, added.items())
+            if also is not None:
+                also(db)
         return count
 
     def load(self, entries: Iterable[Entry], batch: int = 100_000) -> int:

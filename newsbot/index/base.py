@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, Self
 
@@ -60,6 +60,13 @@ class Connected:
         self.close()
 
 
+class Executes(Protocol):
+    """What runs one SQL statement written with SQLite's ``?`` parameters inside a write transaction: a
+    ``sqlite3.Connection``, or ``Statements`` on PostgreSQL."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any: ...
+
+
 class Index(Protocol):
     """The archive index as the crawl uses it, whatever database holds it (``ArchiveIndex``: SQLite)."""
 
@@ -75,7 +82,9 @@ class Index(Protocol):
 
     def record(self, entry: Entry) -> None: ...
 
-    def record_many(self, entries: Iterable[Entry]) -> int: ...
+    def record_many(
+        self, entries: Iterable[Entry], also: Callable[[Executes], None] | None = None
+    ) -> int: ...
 
     def alias(self, key: str, other_key: str) -> None: ...
 

@@ -9,7 +9,6 @@ race to create a table.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,24 +16,7 @@ from typing import Any
 import psycopg
 
 from newsbot.index.base import Connected
-from newsbot.index.postgres import SCHEMA_LOCK
-
-
-@functools.cache
-def postgres_query(sql: str) -> str:
-    """``sql`` written with SQLite's ``?`` parameters in psycopg's ``%s`` style (a literal ``%`` doubled)."""
-    return sql.replace("%", "%%").replace("?", "%s")
-
-
-class Statements:
-    """What a ``PostgresTable._write`` block runs its statements on: ``execute(sql, parameters)`` returns the
-    cursor, like ``sqlite3.Connection.execute``."""
-
-    def __init__(self, connection: psycopg.Connection) -> None:
-        self.connection = connection
-
-    def execute(self, sql: str, parameters: tuple | list = ()) -> psycopg.Cursor:
-        return self.connection.execute(postgres_query(sql), parameters)
+from newsbot.index.postgres import SCHEMA_LOCK, Statements, postgres_query
 
 
 class PostgresTable(Connected):

@@ -9,18 +9,19 @@ owner (one per process) and expires, so a worker killed while holding it blocks 
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 import psycopg
 
 from newsbot.fingerprint import hamming
 from newsbot.index import keys, near
-from newsbot.index.base import Candidates, Connected, Entry, to_signed, to_unsigned
+from newsbot.index.base import Candidates, Connected, Entry, Executes, to_signed, to_unsigned
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS entries (id bigserial PRIMARY KEY, key text NOT NULL UNIQUE, path text NOT NULL,"
@@ -44,6 +45,23 @@ _UPSERT = (
 _ADD_NEAR = (
     "INSERT INTO near VALUES (%s, %s, %s) ON CONFLICT (code, id) DO UPDATE SET simhash = excluded.simhash"
 )
+
+
+@functools.cache
+def postgres_query(sql: str) -> str:
+    """``sql`` written with SQLite's ``?`` parameters in psycopg's ``%s`` style (a literal ``%`` doubled)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class Statements:
+    """What a write transaction runs SQL written for SQLite on (``Executes``): ``execute(sql, parameters)``
+    returns the cursor, like ``sqlite3.Connection.execute``."""
+
+    def __init__(self, connection: psycopg.Connection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, parameters: tuple | list = ()) -> psycopg.Cursor:
+        return self.connection.execute(postgres_query(sql), parameters)
 
 
 def claim_names(key: str, body_hash: str, simhash: int) -> list[str]:
@@ -169,8 +187,9 @@ class PostgresIndex(Connected):
         """Store or replace ``entry`` in one transaction."""
         self.record_many([entry])
 
-    def record_many(self, entries: Iterable[Entry]) -> int:
-        """Store or replace many entries in one transaction; return their count."""
+    def record_many(self, entries: Iterable[Entry], also: Callable[[Executes], None] | None = None) -> int:
+        """Store or replace many entries in one transaction, with what ``also`` writes through ``Statements``
+        (rows of another table of the database); return their count."""
         count = 0
         with self._transaction() as tx:
             added = []
@@ -179,6 +198,8 @@ class PostgresIndex(Connected):
                     added.append(pair)
                 count += 1
             self._add_near(tx.connection, added)
+            if also is not None:
+                also(Statements(tx.connection))
         return count
 
     def replace_all(self, entries: Iterable[Entry]) -> int:

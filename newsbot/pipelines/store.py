@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC
+from functools import partial
 from pathlib import Path
 
 from itemadapter import ItemAdapter
@@ -26,6 +27,7 @@ from newsbot.index.backends import INDEX_ERRORS, claims_of, open_index
 from newsbot.ledger import FailureLedger, PostgresFailureLedger, RetryLater, open_ledger
 from newsbot.pipelines.claims import CrawlClaims, InFlight
 from newsbot.post import Post, render
+from newsbot.revisits import Note, write_notes
 from newsbot.settings import (
     NEWSBOT_INDEX_BATCH_DELAY,
     NEWSBOT_INDEX_BATCH_SIZE,
@@ -247,7 +249,7 @@ class StorePipeline:
         error = None
         if entries:
             try:
-                self.index_batch(entries)
+                self.index_batch(entries, listing_notes(written))
             except INDEX_ERRORS as refused:
                 error = refused
         return StoredBatch(outcomes, written, entries, error)
@@ -293,10 +295,11 @@ class StorePipeline:
             for post, outcome in zip(posts, stored.outcomes, strict=True)
         ]
 
-    def index_batch(self, entries: list[Entry]) -> None:
-        """Record ``entries`` in the index in one transaction, then take them out of the failed-article ledger
-        (in the store thread). Raises the index's error (nothing recorded); the ledger's is logged."""
-        self.index.record_many(entries)
+    def index_batch(self, entries: list[Entry], notes: list[Note]) -> None:
+        """Record ``entries`` in the index and the listing ``notes`` of their articles in the ``listed`` table in
+        one transaction, then take them out of the failed-article ledger (in the store thread). Raises the index's
+        error (nothing recorded); the ledger's is logged."""
+        self.index.record_many(entries, partial(write_notes, notes=notes))
         try:
             self.ledger.remove_many(entry.key for entry in entries)
         except INDEX_ERRORS as error:
@@ -328,6 +331,16 @@ class StorePipeline:
             if self.signals is not None:
                 self.signals.send_catch_log(item_stored, item=written.item)
         return [written.item for written in batch]
+
+
+def listing_notes(batch: list[Written]) -> list[Note]:
+    """What the listing said of each written article whose item carries it (``listed``), as ``listed`` rows."""
+    notes = []
+    for written in batch:
+        adapter = ItemAdapter(written.item)
+        if (seen := adapter.get("listed")) is not None:
+            notes.append((adapter["key"], seen.modified, seen.title, seen.visited))
+    return notes
 
 
 def entries_of(batch: list[Written]) -> list[Entry]:

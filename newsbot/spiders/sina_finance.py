@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
@@ -31,7 +32,7 @@ from newsbot.identity import article_key
 from newsbot.index.backends import INDEX_ERRORS
 from newsbot.items import Article
 from newsbot.ledger import LedgerEntry
-from newsbot.revisits import ListedTable, PostgresListedTable, needs_revisit, open_listed
+from newsbot.revisits import ListedTable, Note, PostgresListedTable, Seen, needs_revisit, open_listed
 from newsbot.sites import sina
 from newsbot.sites.base import NotAnArticle
 from newsbot.sources.sina_finance import (
@@ -150,7 +151,7 @@ class SinaFinanceSpider(scrapy.Spider):
         self.fresh_keys: set[str] = set()
         self.walked: dict[str, set[str]] = {}
         self.unfinished: dict[str, int] = {}
-        self.notes: list[tuple[str, datetime | None, str, datetime]] = []
+        self.notes: list[Note] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SinaFinanceSpider:
@@ -171,6 +172,7 @@ class SinaFinanceSpider(scrapy.Spider):
         self.unseen = UnseenArticles(self.crawler, folders=(sina.NAME,))
         self.listed = open_listed(self.settings.get("NEWSBOT_OUTPUT_DIR", "output"), self.settings)
         self.crawler.signals.connect(self.close_listed, signal=signals.spider_closed)
+        self.crawler.signals.connect(self.note_dropped, signal=signals.item_dropped)
         try:
             self.unfinished = self.listed.open_walks()
         except INDEX_ERRORS as error:
@@ -354,13 +356,22 @@ class SinaFinanceSpider(scrapy.Spider):
         )
         return needs_revisit(entry.modified, entry.title, entry.published, seen, now, recent, interval)
 
-    def note(self, key: str, entry: Listed, visited: datetime) -> None:
-        """Keep what the listing said of ``key`` (``ListedTable.note_many``), ``NOTES_BATCH_SIZE`` notes a
-        transaction. A note lost (a failed write, logged; a killed run) costs nothing: the article is noted at its
-        next listing, and a correction it showed meanwhile is noticed one crawl later."""
+    def note(self, key: str, entry: Listed | Seen, visited: datetime) -> None:
+        """Keep what the listing said of an article the store does not index (``ListedTable.note_many``),
+        ``NOTES_BATCH_SIZE`` notes a transaction. A note lost (a failed write, logged; a killed run) costs little:
+        an article archived before it was requested is noted at its next listing, as now; one a revisit found
+        unchanged keeps its older note and is asked for once more; only a duplicate (an alias of another article)
+        is noted at its next listing without being asked for."""
         self.notes.append((key, entry.modified, entry.title, visited))
         if len(self.notes) >= NOTES_BATCH_SIZE:
             self.write_notes()
+
+    def note_dropped(self, item: object) -> None:
+        """Note the listing of an article a pipeline dropped (a revisit found it unchanged, a duplicate): the
+        store writes the notes of the articles it indexes, with their index entries."""
+        adapter = ItemAdapter(item)
+        if (seen := adapter.get("listed")) is not None and adapter.get("key"):
+            self.note(adapter["key"], seen, seen.visited)
 
     def write_notes(self) -> None:
         notes, self.notes = self.notes, []
@@ -393,8 +404,8 @@ class SinaFinanceSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsbot/failed")
             logger.warning("not an article: %s (%s)", response.url, refusal)
             return []
-        self.note(key, listed, datetime.now(UTC))
         article["key"] = key
+        article["listed"] = Seen(listed.modified, listed.title, datetime.now(UTC))
         article["published"] = listed.published or article["published"]
         order = TABLE_ORDER[channel_key]
         article["categories"], article["author"] = filing(listed.url, [self.listed_by.get(key, order)])
