@@ -29,12 +29,18 @@ from newsbot.ledger import (
     utc_now,
 )
 from newsbot.signals import item_stored
-from newsbot.spiders.article import failure_reason
 
 logger = logging.getLogger(__name__)
 
 ROBOTS_REFUSAL = "Forbidden by robots.txt"
 NO_ARTICLE = "its page gave no article (refused or a spider error; the log says why)"
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short reason for a failed request: ``HTTP 404``, ``TimeoutError``, ..."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return type(failure.value).__name__
 
 
 def retryable(failure: Failure) -> bool:
@@ -157,6 +163,31 @@ class UnseenArticles:
                 entry.last_error,
             )
             yield rebuild(entry)
+
+    def asked_for(self, url: str) -> str:
+        """The key of ``url``'s article, asked for by name: entered in the ledger whatever the archive holds
+        (the pipelines tell an archived article from a new one)."""
+        key = article_key(url)
+        self.requested.add(key)
+        self.pending[key] = url
+        self.write(self.ledger.requested, key, url, self.source, {}, utc_now())
+        return key
+
+    def answered(self, key: str, url: str, canonical_url: str | None) -> str:
+        """The key of the article the page of ``key`` gave (``article_key`` of its URL and canonical link): when
+        it is another, the ledger holds that one in its stead, for the pipelines' outcome to settle."""
+        item_key = article_key(url, canonical_url)
+        if item_key != key and self.pending.pop(key, None) is not None:
+            self.write(self.ledger.remove, key)
+            self.requested.add(item_key)
+            self.pending[item_key] = url
+            self.write(self.ledger.requested, item_key, url, self.source, {}, utc_now())
+        return item_key
+
+    def refused(self, key: str, reason: str) -> None:
+        """Record that the page of ``key`` gave no article for ``reason``: given up, as a retry gets the same."""
+        if self.pending.pop(key, None) is not None:
+            self.record_failure(key, reason, retry=False)
 
     def failed(self, failure: Failure) -> None:
         """Record a failed article request (its ``cb_kwargs`` hold ``key``); robots.txt refusals leave the ledger."""
