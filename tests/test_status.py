@@ -79,6 +79,22 @@ def test_a_corrected_article_is_not_counted_as_archived_again(snapshot_archive, 
     assert row["archived_day"] == row["archived_week"] == posts == len(ARTICLES)
 
 
+def test_a_post_deleted_by_hand_and_restored_is_not_counted_as_archived_again(snapshot_archive, tmp_path):
+    out = tmp_path / "archive"
+    shutil.copytree(snapshot_archive, out)
+    deleted = sorted(out.glob("sina/*/*/*.md"))[0]
+    deleted.unlink()
+    done = run_newsbot("crawl", "sina-finance", "--snapshot", "--archive", str(out))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert deleted.is_file()
+    text = run_newsbot("status", str(out))
+    (row,) = json.loads(run_newsbot("status", str(out), "--json").stdout)
+    posts = len(list(out.glob("sina/*/*/*.md")))
+    assert row["archived_day"] == row["archived_week"] == posts == len(ARTICLES)
+    assert text.stdout.splitlines()[1].split()[4:6] == [str(posts)] * 2
+    assert "archived by no finished run" not in text.stdout
+
+
 def test_status_html_is_self_contained_with_a_chart(snapshot_archive, tmp_path):
     report = tmp_path / "status.html"
     done = run_newsbot("status", str(snapshot_archive), "--html", str(report), "--days", "7")
