@@ -379,7 +379,7 @@ def test_an_article_a_pipeline_raises_on_fails_the_run_stays_in_the_ledger_and_i
         assert (entry.url, entry.attempts, entry.given_up) == (B, 1, False)
         assert entry.next_try is not None and entry.last_error.startswith("error while storing: PipelineFault(")
         status = run_newsbot("status", str(out), "--json")
-        (row,) = json.loads(status.stdout)
+        (row,) = json.loads(status.stdout)["sources"]
         assert (row["source"], row["outcome"], row["retrying"], row["given_up"]) == ("sina-finance", "FAILED", 1, 0)
 
         again, summary = crawl(server, out, "--channels", "china", "--max-pages", "1")
@@ -412,7 +412,7 @@ def test_a_pipeline_after_the_store_that_raises_counts_the_article_once_and_fail
         assert sorted(posts(out)) == sorted(post_path(url) for url in (A, B, C))
         with open_ledger(out) as ledger:
             assert ledger.entries() == []
-        (row,) = json.loads(run_newsbot("status", str(out), "--json").stdout)
+        (row,) = json.loads(run_newsbot("status", str(out), "--json").stdout)["sources"]
         assert (row["outcome"], row["archived_day"], row["retrying"]) == ("FAILED", 3, 0)
 
         again, summary = crawl(server, out, "--channels", "china", "--max-pages", "1")
