@@ -123,6 +123,17 @@ def coverage_problem(settings: BaseSettings) -> str | None:
     return None
 
 
+def crawl_settings_problem(settings: BaseSettings) -> str | None:
+    """The first problem of a crawl's settings: a ``number_settings_problem``, a ``coverage_problem`` or a
+    renamed setting (``RENAMED_SETTINGS``), else ``None``."""
+    if problem := number_settings_problem(settings) or coverage_problem(settings):
+        return problem
+    for old, new in RENAMED_SETTINGS.items():
+        if settings.get(old) is not None:
+            return f"-s {old} is now {new} (newsbot 0.5.0)"
+    return None
+
+
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     try:
@@ -265,11 +276,8 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
         (``shared_settings_problem``)."""
         if problem := unwritable(self.archive_folder(opts)):
             raise UsageError(problem)
-        if problem := number_settings_problem(self.settings) or coverage_problem(self.settings):
+        if problem := crawl_settings_problem(self.settings):
             raise UsageError(problem)
-        for old, new in RENAMED_SETTINGS.items():
-            if self.settings.get(old) is not None:
-                raise UsageError(f"-s {old} is now {new} (newsbot 0.5.0)")
         self.check_index_url()
 
     def max_failure_share(self) -> float:

@@ -81,6 +81,16 @@ def test_every_option_of_every_command_has_help(name):
         (["schedule", "sina-finance", "--every", "soon"], "not a duration"),
         (["schedule", "sina-finance", "--every", "1m", "--runs", "0"], "--runs: must be 1 or more"),
         (["schedule", "nosuch", "--every", "1m"], "no source 'nosuch'"),
+        (
+            ["schedule", "sina-finance", "--every", "1m", "--runs", "1", "--snapshot", "--archive", "/tmp/newsbot-usage",
+             "-s", "NEWSBOT_MAX_FAILURE_SHARE=abc"],
+            "-s NEWSBOT_MAX_FAILURE_SHARE: 'abc' is not a number",
+        ),
+        (
+            ["schedule", "sina-finance", "--every", "1m", "--runs", "1", "--snapshot", "--archive", "/tmp/newsbot-usage",
+             "-s", "NEWSBOT_MIN_COVERAGE=[]"],
+            "'[]' is not a JSON object of fields and",
+        ),
         (["validate", "/nonexistent-folder"], "no such folder: /nonexistent-folder"),
         (["status", "/nonexistent-folder"], "no such folder: /nonexistent-folder"),
         (["retry", "/nonexistent-folder"], "no such folder: /nonexistent-folder"),
