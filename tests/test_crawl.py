@@ -398,12 +398,13 @@ def test_a_pipeline_after_the_store_that_raises_counts_the_article_once_and_fail
     raising = ("-s", f"ITEM_PIPELINES={json.dumps(pipelines)}", "-s", f"{RAISE_FOR_SETTING}={B}")
     with serve(entries, tmp_path) as server:
         done, summary = crawl(
-            server, out, "--channels", "china", "--max-pages", "1", *raising, exit_status=1, tracebacks=1
+            server, out, "--channels", "china", "--max-pages", "1", *raising, exit_status=1, tracebacks=0
         )
         assert (
             "sina-finance: FAILED: 3 new, 0 updated, but a pipeline after the store raised on 1 of them"
             in done.stderr
         )
+        assert "Error processing" not in done.stderr and done.stderr.count(f"test fault on {B}") == 1
         assert (
             f"ERROR: {B} was stored as {post_path(B)}, then a pipeline after the store raised on it:"
             f" PipelineFault('test fault on {B}')" in done.stderr
