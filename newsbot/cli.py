@@ -7,6 +7,7 @@ error is one line (exit status 2), and ``newsbot --version`` prints newsbot's ve
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import NoReturn
 
@@ -16,6 +17,7 @@ from scrapy.commands import ScrapyCommand, ScrapyHelpFormatter
 from scrapy.crawler import AsyncCrawlerProcess, CrawlerProcess
 from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
+from scrapy.utils.ossignal import install_shutdown_handlers
 from scrapy.utils.project import get_project_settings, inside_project
 from scrapy.utils.reactor import _asyncio_reactor_path
 
@@ -108,6 +110,7 @@ def execute(argv: list[str]) -> NoReturn:
         _run_command(command, args, opts)
     except UsageError as error:
         usage_error(parser, error)
+    install_shutdown_handlers(signal.SIG_IGN)
     sys.exit(command.exitcode)
 
 

@@ -8,12 +8,13 @@ items) and exit with the worst ``run_outcome`` of their crawlers.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -101,24 +102,35 @@ def number_settings_problem(settings: BaseSettings) -> str | None:
 
 
 def coverage_problem(settings: BaseSettings) -> str | None:
-    """Why ``NEWSBOT_MIN_COVERAGE`` is no map of coverage fields (``newsbot.monitors.coverage.FIELDS``) to shares
-    from 0 to 1, else ``None``."""
+    """Why ``NEWSBOT_MIN_COVERAGE`` is no map of coverage fields (``newsbot.monitors.coverage.FIELDS``) to
+    numbers from 0 to 1 (a JSON object on the command line, a dict in settings), else ``None``."""
     value = settings.get(COVERAGE_SETTING)
+    if value is None:
+        return None
     try:
-        shares = settings.getdict(COVERAGE_SETTING)
-    except (TypeError, ValueError):
+        shares = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        shares = None
+    if not isinstance(shares, Mapping):
         return (
             f'-s {COVERAGE_SETTING}: {value!r} is not a JSON object of fields and shares, as {{"title": 0.9}}'
         )
     for name, share in shares.items():
         if name not in FIELDS:
             return f"-s {COVERAGE_SETTING}: no field {name!r} (fields: {', '.join(FIELDS)})"
-        try:
-            number = float(share)
-        except (TypeError, ValueError):
-            number = math.nan
-        if not 0 <= number <= 1:
-            return f"-s {COVERAGE_SETTING}: {name} {share!r} is not a share from 0 to 1"
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            return f"-s {COVERAGE_SETTING}: {name} {share!r} is not a share from 0 to 1 (a number)"
+    return None
+
+
+def crawl_settings_problem(settings: BaseSettings) -> str | None:
+    """The first problem of a crawl's settings: a ``number_settings_problem``, a ``coverage_problem`` or a
+    renamed setting (``RENAMED_SETTINGS``), else ``None``."""
+    if problem := number_settings_problem(settings) or coverage_problem(settings):
+        return problem
+    for old, new in RENAMED_SETTINGS.items():
+        if settings.get(old) is not None:
+            return f"-s {old} is now {new} (newsbot 0.5.0)"
     return None
 
 
@@ -264,11 +276,8 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
         (``shared_settings_problem``)."""
         if problem := unwritable(self.archive_folder(opts)):
             raise UsageError(problem)
-        if problem := number_settings_problem(self.settings) or coverage_problem(self.settings):
+        if problem := crawl_settings_problem(self.settings):
             raise UsageError(problem)
-        for old, new in RENAMED_SETTINGS.items():
-            if self.settings.get(old) is not None:
-                raise UsageError(f"-s {old} is now {new} (newsbot 0.5.0)")
         self.check_index_url()
 
     def max_failure_share(self) -> float:

@@ -670,18 +670,18 @@ def refuse_list_around(text: BodyText, headline: etree._Element | None) -> None:
 
 def without_xml_declaration(html: str) -> str:
     """The page without its XML declaration (``<?xml …?>``, which libxml2 refuses in text: an XHTML page);
-    ``NotAnArticle`` for an XML document whose root element is not ``<html>`` (a feed, a sitemap)."""
+    ``NotAnArticle`` for an XML document whose root element is not ``<html>`` (a feed, a sitemap), and for a
+    feed told by its root element alone (``<rss>``, ``<feed>``, ``<rdf:RDF>``: RSS and Atom need no declaration)."""
     declaration = _XML_DECLARATION.match(html)
-    if declaration is None:
-        return html
-    root = _ROOT_TAG.match(html, declaration.end())
+    start = declaration.end() if declaration else 1 if html.startswith("\ufeff") else 0
+    root = _ROOT_TAG.match(html, start)
     name = root.group(1).rpartition(":")[2].lower() if root else ""
-    if name != "html":
+    if name in FEED_ROOTS or (declaration is not None and name != "html"):
         feed = " (a feed: newsbot crawl feed -a url=URL)" if name in FEED_ROOTS else ""
         raise NotAnArticle(
             f"not an HTML page: an XML document{f' whose root is <{name}>' if name else ''}{feed}"
         )
-    return html[declaration.end() :]
+    return html[start:] if declaration else html
 
 
 def extract(html: str, url: str) -> Extracted:

@@ -21,7 +21,7 @@ from scrapy import Spider
 from newsbot.index import IndexTable
 from newsbot.index.backends import open_table
 from newsbot.index.pgtable import PostgresTable
-from newsbot.outcome import ALARMS_STAT, FAILED_STAT, LISTING_FAILED_STAT, run_outcome
+from newsbot.outcome import ALARMS_STAT, FAILED_STAT, LISTING_FAILED_STAT, RESTORED_STAT, run_outcome
 
 ALARM_MESSAGES_STAT = "newsbot/alarm_messages"
 REFUSED_STAT = "newsbot/failed/not_an_article"
@@ -81,7 +81,8 @@ def source_name(spider: Spider) -> str:
 def run_from_stats(
     source: str, stats: Mapping[str, Any], max_failure_share: float, newest: str | None = None
 ) -> Run:
-    """The run a crawl's final stats describe (``start_time``/``finish_time`` from Scrapy's CoreStats)."""
+    """The run a crawl's final stats describe (``start_time``/``finish_time`` from Scrapy's CoreStats); ``new`` leaves
+    out posts written again in place of deleted ones (``newsbot/restored``)."""
 
     def count(*keys: str) -> int:
         return sum(int(stats.get(key) or 0) for key in keys)
@@ -93,7 +94,7 @@ def run_from_stats(
         started=utc_text(started),
         finished=utc_text(finished),
         exit_status=run_outcome(stats, max_failure_share).exit_status,
-        new=count("newsbot/new"),
+        new=count("newsbot/new") - count(RESTORED_STAT),
         updated=count("newsbot/updated"),
         refused=count(REFUSED_STAT),
         failed=count(FAILED_STAT, LISTING_FAILED_STAT),

@@ -27,6 +27,7 @@ ITEM_REFUSED_STAT = "newsbot/failed/item"
 LISTING_STAT = "newsbot/listings"
 AFTER_STORE_STAT = "newsbot/failed_after_store"
 ALARMS_STAT = "newsbot/alarms"
+RESTORED_STAT = "newsbot/restored"
 
 
 def _count(stats: Mapping[str, Any], *keys: str) -> int:

@@ -36,6 +36,7 @@ REMOTE_CONTROL_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "newsbot.logformatter.NewsbotLogFormatter"
 
 DOWNLOADER_MIDDLEWARES = {
     "newsbot.middlewares.saved_page.SavedPageMiddleware": 50,

@@ -114,9 +114,10 @@ def unfinished_line(count: int) -> str:
     )
 
 
-def status_json(rows: list[SourceStatus]) -> list[dict]:
-    """The rows as JSON-ready dicts, each with its ``outcome`` word."""
-    return [{**asdict(row), "outcome": row.outcome} for row in rows]
+def status_json(rows: list[SourceStatus], unfinished: int = 0) -> dict[str, Any]:
+    """The report as a JSON-ready object: ``sources``, the rows as dicts (each with its ``outcome`` word), and
+    ``uncounted_posts``, the ``unfinished_posts`` count."""
+    return {"sources": [{**asdict(row), "outcome": row.outcome} for row in rows], "uncounted_posts": unfinished}
 
 
 def _moment(text: str | None) -> str:

@@ -9,12 +9,12 @@ import subprocess
 import pytest
 import scrapy
 from scrapy.cmdline import _get_commands_dict
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.project import get_project_settings
 
 from newsbot import __version__
 from newsbot.cli import build_parser, command_settings
-from newsbot.command import NUMBER_SETTINGS, number_problem, number_settings_problem
+from newsbot.command import NUMBER_SETTINGS, coverage_problem, number_problem, number_settings_problem
 from newsbot.distributed import shared_settings_problem
 from tests.conftest import SEED_URL
 from tests.servers import run_newsbot
@@ -81,6 +81,16 @@ def test_every_option_of_every_command_has_help(name):
         (["schedule", "sina-finance", "--every", "soon"], "not a duration"),
         (["schedule", "sina-finance", "--every", "1m", "--runs", "0"], "--runs: must be 1 or more"),
         (["schedule", "nosuch", "--every", "1m"], "no source 'nosuch'"),
+        (
+            ["schedule", "sina-finance", "--every", "1m", "--runs", "1", "--snapshot", "--archive", "/tmp/newsbot-usage",
+             "-s", "NEWSBOT_MAX_FAILURE_SHARE=abc"],
+            "-s NEWSBOT_MAX_FAILURE_SHARE: 'abc' is not a number",
+        ),
+        (
+            ["schedule", "sina-finance", "--every", "1m", "--runs", "1", "--snapshot", "--archive", "/tmp/newsbot-usage",
+             "-s", "NEWSBOT_MIN_COVERAGE=[]"],
+            "'[]' is not a JSON object of fields and",
+        ),
         (["validate", "/nonexistent-folder"], "no such folder: /nonexistent-folder"),
         (["status", "/nonexistent-folder"], "no such folder: /nonexistent-folder"),
         (["retry", "/nonexistent-folder"], "no such folder: /nonexistent-folder"),
@@ -125,6 +135,9 @@ def test_every_option_of_every_command_has_help(name):
         (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"titel": 0.9}'], "no field 'titel' (fields: title,"),
         (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"title": 2}'], "title 2 is not a share from 0 to 1"),
         (["replay", "/tmp/x.warc.gz", "-s", 'NEWSBOT_MIN_COVERAGE={"body": "most"}'], "body 'most' is not a share"),
+        (["crawl", "sina-finance", "-s", "NEWSBOT_MIN_COVERAGE=[]"], "'[]' is not a JSON object of fields and"),
+        (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"title": "0.5"}'], "title '0.5' is not a share"),
+        (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"image": true}'], "image True is not a share"),
         (["nosuch"], "unknown command 'nosuch'"),
     ],
 )
@@ -225,3 +238,11 @@ def test_number_settings_are_checked_by_one_table_only():
         assert name in NUMBER_SETTINGS
         assert number_settings_problem(settings).startswith(f"-s {name}: 'nan' is not a ")
         assert shared_settings_problem(settings) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['{"title": 0.9, "image": 0}', {"body": 1, "date": 0.5}, BaseSettings({"title": 0.25}), "{}"],
+)
+def test_a_min_coverage_of_fields_and_numbers_passes_as_json_or_a_dict(value):
+    assert coverage_problem(Settings({"NEWSBOT_MIN_COVERAGE": value})) is None

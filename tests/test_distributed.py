@@ -236,7 +236,7 @@ def test_three_workers_archive_the_bundled_snapshot_once_like_one_process(
         assert history.ever_archived("sina-finance") == len(expected)
     status = run_newsbot("status", str(shared), "--json", env={"NEWSBOT_INDEX_URL": index_url})
     assert status.returncode == 0, status.stderr[-2000:]
-    [row] = json.loads(status.stdout)
+    [row] = json.loads(status.stdout)["sources"]
     assert (row["source"], row["outcome"], row["retrying"], row["given_up"]) == ("sina-finance", "ok", 0, 0)
     validated = run_newsbot("validate", str(shared), env={"NEWSBOT_INDEX_URL": index_url})
     assert validated.returncode == 0 and f"{len(expected)} passed, 0 failed" in validated.stdout

@@ -7,9 +7,11 @@ import json
 import os
 import pty
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from newsbot.extensions.progress import COUNTS
@@ -237,3 +239,19 @@ def test_crawl_article_refuses_a_bad_url_and_fails_on_a_missing_page(tmp_path):
         )
     assert missing.returncode == 1, missing.stderr[-2000:]
     assert "article: FAILED: nothing archived, 1 failed" in missing.stderr
+
+
+def test_a_sigterm_after_the_summary_leaves_the_exit_status_the_runs(tmp_path):
+    crawl = subprocess.Popen(
+        [sys.executable, "-c", "from newsbot.cli import main; main()", "crawl", "sina-finance", "--snapshot",
+         "--archive", str(tmp_path / "out")],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+    )
+    for line in crawl.stderr:
+        if line.startswith("seconds "):
+            break
+    while crawl.poll() is None:
+        crawl.send_signal(signal.SIGTERM)
+        time.sleep(0.05)
+    crawl.stderr.read()
+    assert crawl.wait() == 0, "the run had finished and archived every article: a later SIGTERM changes nothing"

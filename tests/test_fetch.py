@@ -107,9 +107,10 @@ def test_fetch_of_a_host_that_refuses_connections_fails_without_a_traceback(tmp_
     assert done.stderr.strip().splitlines()[-1].startswith("newsbot: error: DownloadConnectionRefusedError for ")
 
 
-def test_fetch_of_an_xml_file_is_a_one_line_refusal_with_its_reason(tmp_path):
+@pytest.mark.parametrize("declaration", ['<?xml version="1.0" encoding="UTF-8"?>\n', ""])
+def test_fetch_of_an_xml_file_is_a_one_line_refusal_with_its_reason(tmp_path, declaration):
     url = "https://www.example.com/news/feed.xml"
-    feed = '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>新闻</title></channel></rss>\n'
+    feed = f'{declaration}<rss version="2.0"><channel><title>新闻</title></channel></rss>\n'
     entry = {"body": feed, "headers": {"Content-Type": "application/rss+xml; charset=utf-8"}}
     with serve({url: entry}, tmp_path) as server:
         done = newsbot(

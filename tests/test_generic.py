@@ -164,6 +164,9 @@ def test_a_page_without_an_article_body_is_refused(html):
         ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel/></rss>', "whose root is <rss> (a feed"),
         ("<?xml version='1.0'?><!-- map --><urlset xmlns='x'><url/></urlset>", "whose root is <urlset>"),
         ('\ufeff<?xml version="1.0"?>\n<atom:feed xmlns:atom="http://www.w3.org/2005/Atom"/>', "<feed> (a feed"),
+        ('<rss version="2.0"><channel><title>新闻</title></channel></rss>', "whose root is <rss> (a feed"),
+        ('\ufeff\n<!-- feed --><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title></feed>', "<feed> (a feed"),
+        ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>', "whose root is <rdf> (a feed"),
     ],
 )
 def test_an_xml_document_is_refused_as_not_an_html_page(document, reason):

@@ -57,10 +57,11 @@ def test_sigkill_mid_crawl_then_restart_loses_nothing_and_doubles_nothing(tmp_pa
     validated = run_newsbot("validate", str(output))
     assert validated.returncode == 0, validated.stdout[-3000:]
     assert validated.stdout.strip().endswith(f"{len(truth)} passed, 0 failed")
-    (row,) = json.loads(run_newsbot("status", str(output), "--json").stdout)
+    report = json.loads(run_newsbot("status", str(output), "--json").stdout)
+    (row,) = report["sources"]
     line = run_newsbot("status", str(output)).stdout.splitlines()[-1]
     killed_run_posts = int(line.split()[0])
-    assert line.endswith("not in the counts above")
+    assert line.endswith("not in the counts above") and report["uncounted_posts"] == killed_run_posts
     assert row["archived_week"] + killed_run_posts == len(truth), "the posts left unindexed were indexed again"
 
 

@@ -413,3 +413,46 @@ def test_a_walk_cut_short_by_a_broken_listing_page_2(tmp_path, status, walked_on
     with serve(later_site, tmp_path / "again") as server:
         crawl_to(server.address, out, stats)
         assert server.hits[CHINA.roll_url(2)] == 0, "a finished walk is not walked again"
+
+
+def test_a_one_off_article_crawl_keeps_its_failure_in_the_ledger_and_a_later_one_asks_again(tmp_path):
+    out = tmp_path / "out"
+    gone, busy, fine = (NEWS.format(n=n) for n in (404, 503, 200))
+    pace = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=0")
+    broken = {
+        gone: {"body": "<h1>404</h1>", "headers": HTML_TYPE, "status": 404},
+        busy: {"body": "busy", "headers": HTML_TYPE, "status": 503},
+    }
+    with serve(broken, tmp_path / "broken") as server:
+        for url in (gone, busy):
+            failed = run_newsbot(
+                "crawl", "article", "-a", f"url={url}", *pace,
+                "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}", "-s", f"NEWSBOT_OUTPUT_DIR={out}",
+            )
+            assert failed.returncode == 1, failed.stderr[-2000:]
+        fetched = run_newsbot(
+            "fetch", gone, "--archive", str(tmp_path / "fetched"), *pace,
+            "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}",
+        )
+        assert fetched.returncode == 1 and ledger_entries(tmp_path / "fetched") == []
+    shown = {entry.url: entry for entry in ledger_entries(out)}
+    assert {url: (e.source, e.attempts, e.last_error, e.given_up) for url, e in shown.items()} == {
+        gone: ("article", 1, "HTTP 404", True),
+        busy: ("article", 1, "HTTP 503", False),
+    }
+
+    healthy = {
+        busy: {"body": article_page(1, "恢复的新闻"), "headers": HTML_TYPE},
+        fine: {"body": article_page(2, "另一篇新闻"), "headers": HTML_TYPE},
+    }
+    with serve(healthy, tmp_path / "healthy") as server:
+        done = run_newsbot(
+            "crawl", "article", "-a", f"url={fine}", *pace,
+            "-s", f"NEWSBOT_SNAPSHOT_ADDRESS={server.address}", "-s", f"NEWSBOT_OUTPUT_DIR={out}",
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert (server.hits[busy], server.hits[fine], server.hits[gone]) == (1, 1, 0)
+    assert len(list(posts_under(out))) == 2
+    assert [(entry.url, entry.given_up) for entry in ledger_entries(out)] == [(gone, True)]
+    retried = run_newsbot("retry", str(out), "--source", "article")
+    assert retried.returncode == 0 and "1 given-up articles of article are due again" in retried.stdout

@@ -265,11 +265,11 @@ def test_status_lists_renormalise_runs_as_renormalise_and_a_warc_replay_as_warc(
     assert replayed.returncode == 0, replayed.stderr[-3000:]
     status = run_newsbot("status", str(out), "--json")
     assert status.returncode == 0, status.stderr
-    (row,) = json.loads(status.stdout)
+    (row,) = json.loads(status.stdout)["sources"]
     assert row["source"] == "renormalise"
     assert (row["outcome"], row["archived_day"]) == ("ok", 2)
     assert row["newest_post"].startswith("2022-01-21")
     table = run_newsbot("status", str(out)).stdout.splitlines()
     assert [line.split()[0] for line in table[1:]] == ["renormalise"]
-    (other,) = json.loads(run_newsbot("status", str(tmp_path / "replayed"), "--json").stdout)
+    (other,) = json.loads(run_newsbot("status", str(tmp_path / "replayed"), "--json").stdout)["sources"]
     assert other["source"] == "warc"

@@ -34,7 +34,7 @@ def test_status_of_an_empty_folder(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"no runs recorded in {tmp_path}"
     as_json = run_newsbot("status", str(tmp_path), "--json", "--html", str(tmp_path / "report.html"))
-    assert json.loads(as_json.stdout) == []
+    assert json.loads(as_json.stdout) == {"sources": [], "uncounted_posts": 0}
     assert "no runs recorded" in (tmp_path / "report.html").read_text(encoding="utf-8")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["report.html"]
 
@@ -59,7 +59,9 @@ def test_status_of_the_snapshot_archive(snapshot_archive):
 
 def test_status_json(snapshot_archive):
     done = run_newsbot("status", str(snapshot_archive), "--json")
-    (row,) = json.loads(done.stdout)
+    report = json.loads(done.stdout)
+    (row,) = report["sources"]
+    assert report["uncounted_posts"] == 0
     assert row["source"] == "sina-finance"
     assert (row["outcome"], row["exit_status"], row["alarms"]) == ("ok", 0, [])
     assert row["archived_day"] == row["archived_week"] == len(ARTICLES)
@@ -74,9 +76,37 @@ def test_a_corrected_article_is_not_counted_as_archived_again(snapshot_archive, 
     done = run_newsbot("crawl", "sina-finance", "--snapshot", str(corrected), "--archive", str(out))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "1 updated" in done.stderr
-    (row,) = json.loads(run_newsbot("status", str(out), "--json").stdout)
+    (row,) = json.loads(run_newsbot("status", str(out), "--json").stdout)["sources"]
     posts = len(list(out.glob("sina/*/*/*.md")))
     assert row["archived_day"] == row["archived_week"] == posts == len(ARTICLES)
+
+
+def test_a_post_deleted_by_hand_and_restored_is_not_counted_as_archived_again(snapshot_archive, tmp_path):
+    out = tmp_path / "archive"
+    shutil.copytree(snapshot_archive, out)
+    deleted = sorted(out.glob("sina/*/*/*.md"))[0]
+    deleted.unlink()
+    done = run_newsbot("crawl", "sina-finance", "--snapshot", "--archive", str(out))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert deleted.is_file()
+    text = run_newsbot("status", str(out))
+    (row,) = json.loads(run_newsbot("status", str(out), "--json").stdout)["sources"]
+    posts = len(list(out.glob("sina/*/*/*.md")))
+    assert row["archived_day"] == row["archived_week"] == posts == len(ARTICLES)
+    assert text.stdout.splitlines()[1].split()[4:6] == [str(posts)] * 2
+    assert "archived by no finished run" not in text.stdout
+
+
+def test_status_json_gives_the_posts_no_finished_run_counted(snapshot_archive, tmp_path):
+    out = tmp_path / "archive"
+    shutil.copytree(snapshot_archive, out)
+    with sqlite3.connect(index_path(out)) as db:
+        db.execute("DELETE FROM runs WHERE id = (SELECT MAX(id) FROM runs)")
+    posts = len(list(out.glob("sina/*/*/*.md")))
+    text = run_newsbot("status", str(out)).stdout
+    report = json.loads(run_newsbot("status", str(out), "--json").stdout)
+    assert report == {"sources": [], "uncounted_posts": posts}
+    assert text.splitlines()[-1].startswith(f"{posts} posts archived by no finished run")
 
 
 def test_status_html_is_self_contained_with_a_chart(snapshot_archive, tmp_path):

@@ -82,7 +82,7 @@ class Command(CrawlingCommand):
             signal=signals.item_dropped,
             weak=False,
         )
-        self.crawler_process.crawl(crawler, **opts.spargs, url=url, html_file=opts.html)
+        self.crawler_process.crawl(crawler, **opts.spargs, url=url, html_file=opts.html, ledger=False)
         self.crawler_process.start()
         outcome = self.finish([crawler])
         if stored:

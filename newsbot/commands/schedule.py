@@ -15,7 +15,7 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.log import configure_logging
 
-from newsbot.command import NewsbotCommand, positive_int
+from newsbot.command import NewsbotCommand, crawl_settings_problem, positive_int, unwritable
 from newsbot.outcome import EXIT_FAILED
 from newsbot.schedule import exclusive, parse_duration, run_crawl, schedule
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT
@@ -82,6 +82,9 @@ class Command(NewsbotCommand):
         except ValueError as error:
             raise UsageError(str(error)) from None
         self.output_dir = self.archive_folder(opts)
+        if problem := unwritable(self.output_dir) or crawl_settings_problem(self.settings):
+            raise UsageError(problem)
+        self.check_index_url()
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         crawl_args = [

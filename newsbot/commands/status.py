@@ -33,7 +33,7 @@ class Command(NewsbotCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+        parser.add_argument("--json", action="store_true", help="print the report as a JSON object: its rows (sources) and uncounted_posts")
         parser.add_argument(
             "--html", metavar="FILE", help="also write a self-contained HTML report with a chart"
         )
@@ -65,7 +65,7 @@ class Command(NewsbotCommand):
             except OSError as error:
                 return self.fail(f"cannot write {opts.html}: {error.strerror}")
         if opts.json:
-            print(json.dumps(status_json(rows), ensure_ascii=False, indent=1))
+            print(json.dumps(status_json(rows, unfinished), ensure_ascii=False, indent=1))
         else:
             print(status_table(rows, unfinished) if rows else f"no runs recorded in {folder}")
             if unfinished and not rows:

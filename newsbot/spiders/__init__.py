@@ -28,13 +28,20 @@ from newsbot.ledger import (
     open_ledger,
     utc_now,
 )
+from newsbot.outcome import RESTORED_STAT
 from newsbot.signals import item_stored
-from newsbot.spiders.article import failure_reason
 
 logger = logging.getLogger(__name__)
 
 ROBOTS_REFUSAL = "Forbidden by robots.txt"
 NO_ARTICLE = "its page gave no article (refused or a spider error; the log says why)"
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short reason for a failed request: ``HTTP 404``, ``TimeoutError``, ..."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return type(failure.value).__name__
 
 
 def retryable(failure: Failure) -> bool:
@@ -55,7 +62,8 @@ class UnseenArticles:
     ``due`` asks the ledger's due entries again through the spider's ``rebuild``; the spider's article errback
     calls ``failed``. Items stored, unchanged or duplicates leave the ledger; failures stay with a next try
     (the next run, then ``NEWSBOT_RETRY_BACKOFF`` seconds doubled each time) until ``NEWSBOT_MAX_ATTEMPTS``,
-    then are given up (``newsbot/ledger/given_up``). Index entries under ``folders`` whose post is missing enter it as due.
+    then are given up (``newsbot/ledger/given_up``). Index entries under ``folders`` whose post is missing enter it as due;
+    their posts written again are counted as ``newsbot/restored`` too (they are no new articles).
     An article whose page this process received and that gave no item is given up when the run finishes; one it
     never received (another worker of a shared frontier took it) stays as the ledger holds it.
     """
@@ -70,13 +78,14 @@ class UnseenArticles:
         self.unknown_missing = 0
         self.pending: dict[str, str] = {}
         self.received: set[str] = set()
+        self.restoring: set[str] = set()
         output_dir = self.output_dir = Path(settings.get("NEWSBOT_OUTPUT_DIR", "output"))
         self.index = open_index(output_dir, settings)
         self.ledger = open_ledger(output_dir, settings)
         self.crawler = crawler
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(self.item_scraped, signal=item_stored)
+        crawler.signals.connect(self.item_stored, signal=item_stored)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.item_error, signal=signals.item_error)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -92,6 +101,7 @@ class UnseenArticles:
                 unknown += 1
                 continue
             self.write(self.ledger.requested, entry.key, entry.url, self.source, {}, now, MISSING_POST)
+            self.restoring.add(entry.key)
             found += 1
         if found:
             self.stats.inc_value("newsbot/ledger/missing_posts", found)
@@ -121,6 +131,7 @@ class UnseenArticles:
                     keys.append(None)
                     continue
                 self.stats.inc_value("newsbot/ledger/missing_posts")
+                self.restoring.add(key)
                 logger.warning("the post of %s the index names is missing; asking for it again", url)
             self.pending[key] = url
             entered.append((key, url, context))
@@ -158,6 +169,35 @@ class UnseenArticles:
             )
             yield rebuild(entry)
 
+    def asked_for(self, url: str) -> str:
+        """The key of ``url``'s article, asked for by name: entered in the ledger whatever the archive holds
+        (the pipelines tell an archived article from a new one)."""
+        key = article_key(url)
+        self.enter(key, url)
+        return key
+
+    def enter(self, key: str, url: str) -> None:
+        """Enter ``key`` asked for by name in the ledger, noting whether its post is one to restore."""
+        self.requested.add(key)
+        self.pending[key] = url
+        if self.index.knows(key) and not self.post_kept(key):
+            self.restoring.add(key)
+        self.write(self.ledger.requested, key, url, self.source, {}, utc_now())
+
+    def answered(self, key: str, url: str, canonical_url: str | None) -> str:
+        """The key of the article the page of ``key`` gave (``article_key`` of its URL and canonical link): when
+        it is another, the ledger holds that one in its stead, for the pipelines' outcome to settle."""
+        item_key = article_key(url, canonical_url)
+        if item_key != key and self.pending.pop(key, None) is not None:
+            self.write(self.ledger.remove, key)
+            self.enter(item_key, url)
+        return item_key
+
+    def refused(self, key: str, reason: str) -> None:
+        """Record that the page of ``key`` gave no article for ``reason``: given up, as a retry gets the same."""
+        if self.pending.pop(key, None) is not None:
+            self.record_failure(key, reason, retry=False)
+
     def failed(self, failure: Failure) -> None:
         """Record a failed article request (its ``cb_kwargs`` hold ``key``); robots.txt refusals leave the ledger."""
         key = failure.request.cb_kwargs.get("key")
@@ -193,8 +233,16 @@ class UnseenArticles:
             self.received.add(key)
 
     def item_scraped(self, item: Any) -> None:
-        """An article stored (``item_stored``) or scraped: no longer pending for the ledger."""
+        """An article scraped: no longer pending for the ledger."""
         self.pending.pop(ItemAdapter(item).get("key"), None)
+
+    def item_stored(self, item: Any) -> None:
+        """An article stored: no longer pending for the ledger; a post written again in place of one deleted
+        (the index held it) is counted as ``newsbot/restored``."""
+        adapter = ItemAdapter(item)
+        self.pending.pop(adapter.get("key"), None)
+        if adapter.get("key") in self.restoring and adapter.get("status") == "new":
+            self.stats.inc_value(RESTORED_STAT)
 
     def item_dropped(self, item: Any, exception: BaseException, spider: Spider) -> None:
         key = ItemAdapter(item).get("key")

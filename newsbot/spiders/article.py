@@ -10,22 +10,15 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 from scrapy.settings.default_settings import URLLENGTH_LIMIT
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsbot.extraction import article_from_response
 from newsbot.items import Article
 from newsbot.middlewares.saved_page import SAVED_PAGE_META
 from newsbot.sites.base import NotAnArticle
+from newsbot.spiders import UnseenArticles, failure_reason
 
 logger = logging.getLogger(__name__)
-
-
-def failure_reason(failure: Failure) -> str:
-    """A short reason for a failed request: ``HTTP 404``, ``TimeoutError``, ..."""
-    if failure.check(HttpError):
-        return f"HTTP {failure.value.response.status}"
-    return type(failure.value).__name__
 
 
 def url_problem(url: str, length_limit: int = URLLENGTH_LIMIT) -> str | None:
@@ -45,34 +38,62 @@ def url_problem(url: str, length_limit: int = URLLENGTH_LIMIT) -> str | None:
 
 
 class ArticleSpider(scrapy.Spider):
-    """Fetch one article page; ``html_file`` answers it from a saved page, the URL still naming it."""
+    """Fetch one article page; ``html_file`` answers it from a saved page, the URL still naming it.
+
+    A crawl of the network (no ``html_file``) keeps its article in the failed-article ledger under the source
+    ``article`` as the discovering spiders do (``newsbot.spiders.UnseenArticles``), and first asks again for the
+    article crawls' due entries; ``ledger=False`` (``newsbot fetch``) keeps the ledger out of it.
+    """
 
     name = "article"
     # One page: starting a page worker process would cost more than reading it here.
     custom_settings: ClassVar[dict[str, Any]] = {"NEWSBOT_PAGE_PROCESSES": 0}
 
-    def __init__(self, url: str, html_file: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, url: str, html_file: str | None = None, ledger: bool | str = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if problem := url_problem(url):
             raise ValueError(problem)
         self.url = url
         self.html_file = html_file
+        self.ledger = not html_file and str(ledger).strip().lower() not in ("0", "false", "no")
+        self.unseen: UnseenArticles | None = None
         self.error: str | None = None
 
     async def start(self) -> Any:
-        meta = {SAVED_PAGE_META: self.html_file} if self.html_file else {}
-        yield scrapy.Request(self.url, meta=meta, callback=self.parse, errback=self.failed, dont_filter=True)
+        if not self.ledger:
+            meta = {SAVED_PAGE_META: self.html_file} if self.html_file else {}
+            yield scrapy.Request(self.url, meta=meta, callback=self.parse, errback=self.failed, dont_filter=True)
+            return
+        self.unseen = UnseenArticles(self.crawler)
+        key = self.unseen.asked_for(self.url)
+        yield self.request(self.url, key)
+        for request in self.unseen.due(lambda entry: self.request(entry.url, entry.key)):
+            yield request
 
-    def parse(self, response: Response) -> Iterator[Article]:
+    def request(self, url: str, key: str) -> scrapy.Request:
+        """The request of the article ``key`` at ``url``, its outcome kept in the ledger."""
+        return scrapy.Request(
+            url, callback=self.parse, errback=self.failed, cb_kwargs={"key": key}, dont_filter=True
+        )
+
+    def parse(self, response: Response, key: str | None = None) -> Iterator[Article]:
         try:
-            yield article_from_response(response, stats=self.crawler.stats)
+            article = article_from_response(response, stats=self.crawler.stats)
         except NotAnArticle as refusal:
             self.error = str(refusal)
             self.crawler.stats.inc_value("newsbot/failed/not_an_article")
             self.crawler.stats.inc_value("newsbot/failed")
             logger.warning("not an article: %s (%s)", response.url, refusal)
+            if self.unseen is not None and key is not None:
+                self.unseen.refused(key, f"not an article: {refusal}")
+            return
+        if self.unseen is not None and key is not None:
+            article["key"] = self.unseen.answered(key, article["url"], article.get("canonical_url"))
+        yield article
 
     def failed(self, failure: Failure) -> None:
+        if self.unseen is not None:
+            self.unseen.failed(failure)
         self.error = f"{failure_reason(failure)} for {failure.request.url}"
         self.crawler.stats.inc_value("newsbot/failed/download")
         self.crawler.stats.inc_value("newsbot/failed")
