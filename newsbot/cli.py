@@ -28,7 +28,7 @@ PROG = "newsbot"
 
 
 def version_line() -> str:
-    """``newsbot 0.5.1 (Scrapy 2.19.0)``."""
+    """``newsbot 0.5.2 (Scrapy 2.19.0)``."""
     return f"{PROG} {__version__} (Scrapy {scrapy.__version__})"
 
 
