@@ -7,42 +7,31 @@ from __future__ import annotations
 import logging
 from typing import Any, Self
 
-from itemadapter import ItemAdapter
-from scrapy import Spider, signals
+from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 from twisted.python.failure import Failure
 
-from newsbot.signals import item_stored
+from newsbot.signals import StoredItems
 
 
 class NewsbotLogFormatter(LogFormatter):
-    """Scrapy's ``LogFormatter`` that keeps the keys of items stored (``item_stored``) and not yet done, and logs
-    ``item_error`` of one of them at DEBUG."""
+    """Scrapy's ``LogFormatter`` that logs ``item_error`` of an item the store archived (``StoredItems``) at
+    DEBUG."""
 
-    def __init__(self) -> None:
-        self.stored: set[str] = set()
+    def __init__(self, stored: StoredItems | None = None) -> None:
+        self.stored = stored
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        formatter = cls()
-        crawler.signals.connect(formatter.item_stored, signal=item_stored)
-        crawler.signals.connect(formatter.item_done, signal=signals.item_scraped)
-        crawler.signals.connect(formatter.item_done, signal=signals.item_dropped)
-        crawler.signals.connect(formatter.item_done, signal=signals.item_error)
-        return formatter
-
-    def item_stored(self, item: Any) -> None:
-        self.stored.add(ItemAdapter(item).get("key"))
-
-    def item_done(self, item: Any) -> None:
-        self.stored.discard(ItemAdapter(item).get("key"))
+        return cls(StoredItems(crawler.signals))
 
     def item_error(
         self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Spider
     ) -> LogFormatterResult:
         logged = super().item_error(item, exception, response, spider)
-        if ItemAdapter(item).get("key") in self.stored:
+        if self.stored is not None and item in self.stored:
+            self.stored.discard(item)
             logged["level"] = logging.DEBUG
         return logged

@@ -26,7 +26,7 @@ from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
 from newsbot.outcome import AFTER_STORE_STAT, DEFAULT_MAX_FAILURE_SHARE, EXIT_FAILED, Outcome, run_outcome
-from newsbot.signals import item_stored
+from newsbot.signals import StoredItems
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class Progress:
         self.loop: task.LoopingCall | None = None
         self.filter = EraseLiveLine(self)
         self.summary: dict[str, Any] | None = None
-        self.stored: set[str] = set()
+        self.stored = StoredItems(crawler.signals)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
@@ -206,24 +206,15 @@ class Progress:
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         crawler.signals.connect(extension.item_error, signal=signals.item_error)
-        crawler.signals.connect(extension.item_stored, signal=item_stored)
-        crawler.signals.connect(extension.item_done, signal=signals.item_scraped)
-        crawler.signals.connect(extension.item_done, signal=signals.item_dropped)
         return extension
-
-    def item_stored(self, item: Any) -> None:
-        self.stored.add(ItemAdapter(item).get("key"))
-
-    def item_done(self, item: Any) -> None:
-        self.stored.discard(ItemAdapter(item).get("key"))
 
     def item_error(self, item: Any, failure: Any) -> None:
         """Count an item a pipeline raised on (not a refusal: an error Scrapy logs as "Error processing") as a
         failed article, so the run's outcome shows it; one the store had archived (the error is a later
         pipeline's) as ``newsbot/failed_after_store`` instead, with one ERROR line."""
         adapter = ItemAdapter(item)
-        if adapter.get("key") in self.stored:
-            self.stored.discard(adapter["key"])
+        if item in self.stored:
+            self.stored.discard(item)
             self.crawler.stats.inc_value(AFTER_STORE_STAT)
             logger.error(
                 "%s was stored as %s, then a pipeline after the store raised on it: %r",
