@@ -33,7 +33,11 @@ class Command(NewsbotCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--json", action="store_true", help="print the report as a JSON object: its rows (sources) and uncounted_posts")
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="print the report as a JSON object: its rows (sources) and uncounted_posts",
+        )
         parser.add_argument(
             "--html", metavar="FILE", help="also write a self-contained HTML report with a chart"
         )

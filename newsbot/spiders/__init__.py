@@ -62,8 +62,8 @@ class UnseenArticles:
     ``due`` asks the ledger's due entries again through the spider's ``rebuild``; the spider's article errback
     calls ``failed``. Items stored, unchanged or duplicates leave the ledger; failures stay with a next try
     (the next run, then ``NEWSBOT_RETRY_BACKOFF`` seconds doubled each time) until ``NEWSBOT_MAX_ATTEMPTS``,
-    then are given up (``newsbot/ledger/given_up``). Index entries under ``folders`` whose post is missing enter it as due;
-    their posts written again are counted as ``newsbot/restored`` too (they are no new articles).
+    then are given up (``newsbot/ledger/given_up``). Index entries under ``folders`` whose post is missing enter
+    it as due; their posts written again are counted as ``newsbot/restored`` too (they are no new articles).
     An article whose page this process received and that gave no item is given up when the run finishes; one it
     never received (another worker of a shared frontier took it) stays as the ledger holds it.
     """
