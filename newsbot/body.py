@@ -23,8 +23,10 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from w3lib.url import safe_url_string
 
+from newsbot.trees import html_parser, xpath
+
 URL_ATTRIBUTES = ("src", "href")
-_PARSER = lxml.html.HTMLParser(huge_tree=True)
+_PARSER = html_parser()
 # C0 controls but tab, line feed and carriage return, DEL, and U+FDD0 (a noncharacter: the line-break mark below).
 _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0]")
 # Chromium's parser puts nothing deeper than 512 elements (HTMLConstructionSite, kMaximumHTMLParserDOMTreeDepth);
@@ -66,6 +68,7 @@ _BLANK_LINE_BREAK = re.compile(r"\n(?=[ \t]*\n)")
 _BLANK_LINES = re.compile(r"\n[ \t]*(?=\n)")
 _LINE_BREAK_MARK = "\ufdd0"
 PREFORMATTED = ("pre", "textarea", "listing")
+_PREFORMATTED = " | ".join(f".//{tag} | .//{tag}//*" for tag in PREFORMATTED)
 
 
 def inner_html(element: etree._Element) -> str:
@@ -78,7 +81,12 @@ def inner_html(element: etree._Element) -> str:
 def parse_fragment(html: str) -> lxml.html.HtmlElement:
     """Parse body HTML into a ``<div>`` holding it, whatever its first node is, however deep it nests
     (libxml2 otherwise drops everything below 255 levels, as unclosed ``<div>``s or ``<font>``s reach)."""
-    return lxml.html.fragment_fromstring(html or "", create_parent="div", parser=_PARSER)
+    root = _PARSER.makeelement("div")
+    nodes = lxml.html.fragments_fromstring(html or "", no_leading_text=False, parser=_PARSER)
+    if nodes and isinstance(nodes[0], str):
+        root.text = nodes.pop(0)
+    root.extend(nodes)
+    return root
 
 
 def escape_braces(html: str) -> str:
@@ -268,7 +276,7 @@ def _without_blank_lines(text: str | None, preformatted: bool, last: bool = Fals
 
 
 def _close_blank_lines(root: lxml.html.HtmlElement) -> None:
-    preformatted = set(root.xpath(" | ".join(f".//{tag} | .//{tag}//*" for tag in PREFORMATTED)))
+    preformatted = set(xpath(root, _PREFORMATTED))
     for node in root.iter():
         if node is root:
             root.text = _without_blank_lines(root.text, False, last=len(root) == 0)
@@ -300,7 +308,7 @@ def _xpath_of_selectors(selectors: tuple[str, ...]) -> str | None:
 
 def first_own_image(root: etree._Element, kept_blocks: str | None) -> str | None:
     """The first http(s) image source of ``root`` outside the site blocks ``kept_blocks`` finds."""
-    blocked = set(root.xpath(kept_blocks)) if kept_blocks else set()
+    blocked = set(xpath(root, kept_blocks)) if kept_blocks else set()
     for image in root.iter("img"):
         src = image.get("src", "")
         if src.startswith(("http://", "https://")) and not any(a in blocked for a in image.iterancestors()):
@@ -348,6 +356,6 @@ def normalise(html: str, base_url: str, kept_blocks: Iterable[str] = ()) -> tupl
 def has_text(html: str) -> bool:
     """Whether body HTML shows anything: visible text outside comments, scripts and styles, or an image."""
     root = parse_fragment(html)
-    if root.xpath(".//img[@src]"):
+    if xpath(root, ".//img[@src]"):
         return True
-    return bool("".join(root.xpath(".//text()[not(ancestor::style)][not(ancestor::script)]")).strip())
+    return bool("".join(xpath(root, ".//text()[not(ancestor::style)][not(ancestor::script)]")).strip())

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 
 import xxhash
 
-from newsbot.fingerprint import body_text, exact_fingerprint, hamming, normalise_text, shingle_hashes, simhash
+from newsbot.fingerprint import (
+    body_text,
+    exact_fingerprint,
+    hamming,
+    nfkc,
+    normalise_text,
+    shingle_hashes,
+    simhash,
+)
 from tests.conftest import SEED_PAGE, SEED_URL, needs_shared
 from tests.postmaking import article_from_file
 
@@ -16,6 +25,25 @@ def test_body_text_keeps_visible_text_only():
 
 def test_normalised_text_folds_width_case_spacing_and_punctuation():
     assert normalise_text("ＡＢＣ，ａｂｃ！ 1２3。“引领区”") == "abcabc123引领区"
+
+
+def test_nfkc_is_unicodedatas_on_wide_forms_combining_marks_and_compatibility_characters():
+    wide = [chr(code) for code in range(0xFF00, 0xFF70)] + ["\u3000"]
+    others = list(
+        "\u0300\u0301\u0323\u0327eAa，。“”\u2474\u3231\uf900\u4e00\u1100\u1161\u11a8\uac00\u212b\u1e9b"
+    )
+    rng = random.Random("nfkc")
+    texts = wide + others
+    texts += ["".join(rng.choice(wide + others) for _ in range(rng.randrange(0, 16))) for _ in range(20_000)]
+    for text in texts:
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), ascii(text)
+
+
+@needs_shared
+def test_nfkc_is_unicodedatas_on_real_articles():
+    text = body_text(article_from_file(SEED_PAGE, SEED_URL)["body_html"])
+    assert "，" in text
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
 
 
 def test_exact_fingerprint_ignores_spacing_and_punctuation_but_not_words():

@@ -21,6 +21,7 @@ from lxml import etree
 
 from newsbot.body import has_text, inner_html
 from newsbot.sites.base import NotAnArticle
+from newsbot.trees import html_parser, xpath
 
 SITE_MODULES = (
     "newsbot.sites.sina",
@@ -39,7 +40,7 @@ SITE_MODULES = (
 EDITOR_LINE = '//*[not(self::script or self::style)][contains(text(), "责任编辑")]'
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
-_PARSER = lxml.html.HTMLParser(huge_tree=True)
+_PARSER = html_parser()
 # An image this many pixels wide or high, or less, is a spacer or a tracking pixel.
 PIXEL_SIZE = 2
 
@@ -101,8 +102,8 @@ def text_of(element: etree._Element | str) -> str:
 
 def first_text(doc: etree._Element, xpaths: Iterable[str]) -> str | None:
     """The collapsed text of the first non-empty node the XPaths find, in order."""
-    for xpath in xpaths:
-        for node in doc.xpath(xpath):
+    for expression in xpaths:
+        for node in xpath(doc, expression):
             if text := text_of(node):
                 return text
     return None
@@ -177,7 +178,7 @@ def drop_furniture(
     elements, spacer and tracking images, the site's own blocks ``xpaths`` (relative to ``body``) find and
     those between the ``(begin, end)`` comments of ``marked``."""
     doomed = [element for element in body.iter(etree.Element) if hidden(element) or pixel(element)]
-    doomed += [element for xpath in xpaths for element in body.xpath(xpath)]
+    doomed += [element for expression in xpaths for element in xpath(body, expression)]
     for element in doomed:
         if element is not body and element.getparent() is not None:
             element.drop_tree()
@@ -193,8 +194,8 @@ def body_html(
 ) -> str:
     """The inner HTML of the first element the XPaths find that holds text once ``drop_furniture`` has
     removed what is no part of the article; ``NotAnArticle`` when none does. ``doc`` is left as it was."""
-    for xpath in xpaths:
-        for found in doc.xpath(xpath):
+    for expression in xpaths:
+        for found in xpath(doc, expression):
             element = copy.deepcopy(found)
             drop_furniture(element, furniture, marked)
             html = inner_html(element)

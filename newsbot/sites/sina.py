@@ -28,6 +28,7 @@ from newsbot.sites import (
 )
 from newsbot.sites.base import FINANCE, Categories, Extracted, NotAnArticle
 from newsbot.sources import sina_finance
+from newsbot.trees import xpath
 
 NAME = "sina"
 HOSTS = (".sina.com.cn", ".sina.cn")
@@ -149,11 +150,11 @@ def _title(root: lxml.html.HtmlElement) -> str | None:
 
 def _shown(root: lxml.html.HtmlElement) -> datetime | None:
     """The date the page shows by its headline (Beijing time), else the CMS publish stamp."""
-    for xpath in DATE_XPATHS:
-        for element in root.xpath(xpath):
+    for expression in DATE_XPATHS:
+        for element in xpath(root, expression):
             if moment := parse_datetime(text_of(element)):
                 return moment
-    for comment in root.xpath("//comment()[contains(., 'published at')]"):
+    for comment in xpath(root, "//comment()[contains(., 'published at')]"):
         if match := _PUBLISHED_COMMENT.search(comment.text or ""):
             return parse_datetime(match.group(1))
     return None
@@ -180,7 +181,7 @@ def _editor(root: lxml.html.HtmlElement) -> str | None:
 
 
 def _canonical(root: lxml.html.HtmlElement) -> str | None:
-    candidates = [meta_content(root, "og:url"), *root.xpath("//link[@rel='canonical']/@href")]
+    candidates = [meta_content(root, "og:url"), *xpath(root, "//link[@rel='canonical']/@href")]
     return next(
         (url.strip() for url in candidates if url and url.strip().startswith(("http://", "https://"))), None
     )
@@ -197,8 +198,8 @@ def _https_relative(body: lxml.html.HtmlElement) -> None:
 
 
 def _body(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    for xpath in BODY_XPATHS:
-        if found := root.xpath(xpath):
+    for expression in BODY_XPATHS:
+        if found := xpath(root, expression):
             return found[0]
     return None
 
