@@ -103,6 +103,21 @@ def test_record_replaces_an_entry_and_its_bands(tmp_path):
         assert len(index) == 1
 
 
+def test_near_rows_are_written_as_integers_exactly_as_rows_gives_them(tmp_path):
+    randoms = [random.Random(seed).getrandbits(64) for seed in range(60)]
+    simhashes = [0, 1, 2**63 - 1, 2**63, 2**64 - 1, *randoms]
+    with ArchiveIndex(tmp_path) as index:
+        index.record_many(entry(number, simhash=simhash) for number, simhash in enumerate(simhashes))
+        ids = dict(index._db().execute("SELECT key, id FROM entries"))
+    stored = sqlite3.connect(index_path(tmp_path)).execute(
+        "SELECT code, id, simhash, typeof(code), typeof(id), typeof(simhash) FROM near ORDER BY code, id"
+    )
+    expected = sorted(
+        row for number, simhash in enumerate(simhashes) for row in near.rows(ids[entry(number).key], simhash)
+    )
+    assert list(stored) == [(*row, "integer", "integer", "integer") for row in expected]
+
+
 def test_find_exact_by_body_hash(tmp_path):
     with ArchiveIndex(tmp_path) as index:
         index.record(entry(1, body_hash="a" * 32))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import math
 import sqlite3
 from collections.abc import Iterable
@@ -64,6 +65,10 @@ def _layout() -> list[tuple[int, ...]]:
 _LAYOUT = _layout()
 _MASKS = tuple((1 << width) - 1 for width in BLOCK_WIDTHS)
 _BITS_MASK = (1 << sum(BLOCK_WIDTHS)) - 1
+_INSERT_ROWS = (
+    "INSERT OR REPLACE INTO near"
+    " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)"
+)
 
 
 def blocks(simhash: int) -> list[int]:
@@ -111,13 +116,15 @@ def rows(entry_id: int, simhash: int) -> list[tuple[int, int, int]]:
 
 def add(db: sqlite3.Connection, entry_id: int, simhash: int) -> None:
     """Make the entry ``entry_id`` findable by ``simhash``."""
-    db.executemany("INSERT OR REPLACE INTO near VALUES (?, ?, ?)", rows(entry_id, simhash))
+    add_many(db, [(entry_id, simhash)])
 
 
 def add_many(db: sqlite3.Connection, pairs: Iterable[tuple[int, int]]) -> None:
-    """``add`` for many ``(entry_id, simhash)`` pairs, written in code order (B-tree pages touched once)."""
+    """``add`` for many ``(entry_id, simhash)`` pairs, written in code order (B-tree pages touched once) by one
+    statement over a JSON array of the rows: one call into SQLite, where ``executemany`` makes one a row and
+    hands the GIL to the crawl's thread and back at each (the store writes from a thread of its own)."""
     batch = sorted(itertools.chain.from_iterable(rows(entry_id, simhash) for entry_id, simhash in pairs))
-    db.executemany("INSERT OR REPLACE INTO near VALUES (?, ?, ?)", batch)
+    db.execute(_INSERT_ROWS, (json.dumps(batch),))
 
 
 def code_sql(column: str) -> list[str]:
