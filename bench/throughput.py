@@ -41,7 +41,10 @@ from newsbot.sources.sina_finance import CHANNELS, Channel
 ROOT = Path(__file__).resolve().parents[1]
 SAME_PACE = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "LOG_LEVEL": "WARNING"}
 STAGES = (
-    ("extract", ("newsbot/extraction.py", "newsbot/sites/", "newsbot/charset.py", "newsbot/dates.py")),
+    (
+        "extract",
+        ("newsbot/extraction.py", "newsbot/sites/", "newsbot/charset.py", "newsbot/dates.py", "newsbot/trees.py"),
+    ),
     ("normalise", ("newsbot/pipelines/normalise.py", "newsbot/body.py")),
     (
         "dedupe",
