@@ -64,11 +64,10 @@ class PostFile:
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """A post written to disk and not yet indexed: ``write_post``'s outcome, its item, its path in the archive."""
+    """A post written to disk and not yet indexed, with ``write_post``'s outcome."""
 
     outcome: str
-    item: object
-    relpath: str
+    post: PostFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +240,7 @@ class StorePipeline:
         store's thread); an index error is returned, not raised."""
         outcomes = write_posts(self.output_dir, [(post.relpath, post.text) for post in posts])
         written = [
-            Written(outcome, post.item, post.relpath)
+            Written(outcome, post)
             for post, outcome in zip(posts, outcomes, strict=True)
             if isinstance(outcome, str)
         ]
@@ -316,28 +315,28 @@ class StorePipeline:
             return [
                 self.refuse(
                     "index",
-                    f"wrote {written.relpath} but could not index it (newsbot reindex repairs this)",
+                    f"wrote {written.post.relpath} but could not index it (newsbot reindex repairs this)",
                     error,
                     True,
                 )
                 for written in batch
             ]
         for written, entry in zip(batch, entries, strict=True):
-            adapter = ItemAdapter(written.item)
-            adapter["path"] = written.relpath
+            adapter = ItemAdapter(written.post.item)
+            adapter["path"] = written.post.relpath
             adapter["status"] = written.outcome
             self.stats.inc_value(f"newsbot/{written.outcome}")
-            logger.info("%s %s -> %s", written.outcome, entry.url, written.relpath)
+            logger.info("%s %s -> %s", written.outcome, entry.url, written.post.relpath)
             if self.signals is not None:
-                self.signals.send_catch_log(item_stored, item=written.item)
-        return [written.item for written in batch]
+                self.signals.send_catch_log(item_stored, item=written.post.item)
+        return [written.post.item for written in batch]
 
 
 def listing_notes(batch: list[Written]) -> list[Note]:
     """What the listing said of each written article whose item carries it (``listed``), as ``listed`` rows."""
     notes = []
     for written in batch:
-        adapter = ItemAdapter(written.item)
+        adapter = ItemAdapter(written.post.item)
         if (seen := adapter.get("listed")) is not None:
             notes.append((adapter["key"], seen.modified, seen.title, seen.visited))
     return notes
@@ -347,11 +346,11 @@ def entries_of(batch: list[Written]) -> list[Entry]:
     """The index entries of written posts."""
     entries = []
     for written in batch:
-        adapter = ItemAdapter(written.item)
+        adapter = ItemAdapter(written.post.item)
         entries.append(
             Entry(
                 key=adapter["key"],
-                path=written.relpath,
+                path=written.post.relpath,
                 url=adapter["url"],
                 body_hash=adapter["body_hash"],
                 simhash=adapter["simhash"],
