@@ -355,7 +355,12 @@ def normalise(html: str, base_url: str, kept_blocks: Iterable[str] = ()) -> tupl
 
 def has_text(html: str) -> bool:
     """Whether body HTML shows anything: visible text outside comments, scripts and styles, or an image."""
-    root = parse_fragment(html)
-    if xpath(root, ".//img[@src]"):
+    return shows_anything(parse_fragment(html))
+
+
+def shows_anything(element: etree._Element) -> bool:
+    """``has_text`` of what is inside ``element`` (its descendants, not its tail), without serialising it; for
+    an element that is no ``<style>`` or ``<script>`` itself, whose raw text serialised would be text."""
+    if xpath(element, ".//img[@src]"):
         return True
-    return bool("".join(xpath(root, ".//text()[not(ancestor::style)][not(ancestor::script)]")).strip())
+    return bool("".join(xpath(element, ".//text()[not(ancestor::style)][not(ancestor::script)]")).strip())

@@ -4,8 +4,16 @@ import html5lib
 import lxml.html
 import pytest
 
-from newsbot.body import MAX_DEPTH, has_text, inner_html, normalise, readable_foreign
-from tests.hostile_corpus import browser_problems
+from newsbot.body import (
+    MAX_DEPTH,
+    has_text,
+    inner_html,
+    normalise,
+    parse_fragment,
+    readable_foreign,
+    shows_anything,
+)
+from tests.hostile_corpus import HOSTILE_HTML, browser_problems
 
 BASE = "https://finance.sina.com.cn/china/gncj/2022-01-21/doc-ikyamrmz6500542.shtml"
 
@@ -76,6 +84,17 @@ def test_has_text():
     assert has_text('<img src="https://x/a.png">')
     assert not has_text("<!-- only a comment --><style>.a{}</style>  <script>x()</script>")
     assert not has_text("")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [*HOSTILE_HTML.values(), "", "   ", "<p> </p>", "<table><tr><td>字</td></tr></table>", "<p><div>字</p>"],
+)
+def test_shows_anything_of_an_element_is_has_text_of_its_inner_html(html):
+    for element in parse_fragment(html).iter("*"):
+        if element.tag in ("style", "script"):
+            continue
+        assert shows_anything(element) == has_text(inner_html(element)), lxml.html.tostring(element)
 
 
 def test_inner_html_keeps_leading_text_escaped():

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
-from newsbot.body import has_text, inner_html
+from newsbot.body import inner_html, shows_anything
 from newsbot.sites.base import NotAnArticle
 from newsbot.trees import html_parser, xpath
 
@@ -198,9 +198,8 @@ def body_html(
         for found in xpath(doc, expression):
             element = copy.deepcopy(found)
             drop_furniture(element, furniture, marked)
-            html = inner_html(element)
-            if has_text(html):
-                return html
+            if shows_anything(element):
+                return inner_html(element)
     raise NotAnArticle("no article body")
 
 

@@ -15,7 +15,7 @@ import lxml.html
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsbot.body import has_text, inner_html
+from newsbot.body import inner_html, shows_anything
 from newsbot.dates import parse_datetime
 from newsbot.sites import (
     drop_furniture,
@@ -219,9 +219,9 @@ def extract(html: str, url: str) -> Extracted:
         raise NotAnArticle(f"no article body: {url}")
     drop_furniture(body, marked=MARKED)
     _https_relative(body)
-    body_html = inner_html(body)
-    if not has_text(body_html):
+    if not shows_anything(body):
         raise NotAnArticle(f"empty article body: {url}")
+    body_html = inner_html(body)
     return Extracted(
         title=title,
         body_html=body_html,
