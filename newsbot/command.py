@@ -174,13 +174,20 @@ def crawler_summary(crawler: Crawler) -> dict[str, Any] | None:
     return extension.summary if extension is not None else None
 
 
-def spider_argument_problem(spidercls: type[Spider], arguments: dict[str, Any]) -> str | None:
-    """What a spider says of ``arguments`` when built with them (a missing or bad one), else ``None``.
+def spider_argument_problem(
+    spidercls: type[Spider], arguments: dict[str, Any], settings: BaseSettings | None = None
+) -> str | None:
+    """What a spider says of ``arguments`` (a missing, unknown or bad one) and, given ``settings``, of them
+    under these settings, else ``None``.
 
-    Spiders check their arguments in ``__init__``, which needs no crawler (Scrapy's convention).
+    Spiders check their arguments in ``__init__``, which needs no crawler (Scrapy's convention); one whose
+    arguments need the settings to be judged (a source name in the sources file) also has
+    ``check_settings(settings)``, which its ``from_crawler`` calls too.
     """
     try:
-        spidercls(**arguments)
+        spider = spidercls(**arguments)
+        if settings is not None and hasattr(spider, "check_settings"):
+            spider.check_settings(settings)
     except TypeError as error:
         missing = re.findall(r"'(\w+)'", str(error))
         if "required" in str(error) and missing:

@@ -3,6 +3,7 @@ one-line errors (exit status 2 for usage, 1 for failures) driven through the rea
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 
@@ -19,6 +20,10 @@ from newsbot.distributed import shared_settings_problem
 from tests.conftest import SEED_URL
 from tests.servers import run_newsbot
 
+# Where a case crawled before its argument was refused: only 127.0.0.1, into a scratch archive.
+LOOPBACK = ("--archive", "/tmp/newsbot-usage", "-s", "NEWSBOT_RSSHUB_URL=http://127.0.0.1:9", "-s", "ROBOTSTXT_OBEY=0")
+FEED = ("crawl", "feed", "-a", "url=http://127.0.0.1:9/rss.xml", *LOOPBACK)
+ARTICLE = ("crawl", "article", "-a", "url=http://127.0.0.1:9/a.html", *LOOPBACK)
 NEWSBOT_COMMANDS = ("crawl", "fetch", "replay", "renormalise", "schedule", "validate", "sources", "version")
 
 
@@ -139,6 +144,29 @@ def test_every_option_of_every_command_has_help(name):
         (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"title": "0.5"}'], "title '0.5' is not a share"),
         (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"image": true}'], "image True is not a share"),
         (["nosuch"], "unknown command 'nosuch'"),
+        ([*FEED, "-a", "categories=A,B"], "-a categories=A,B: expected three comma-separated names"),
+        ([*FEED, "-a", "categories=A,B,C", "-a", "fetch_article=maybe"], "-a fetch_article=maybe: expected true"),
+        ([*FEED, "-a", "categories=A,B,C", "-a", "site=../x"], "-a site=../x: a source name is 1-80"),
+        ([*FEED, "-a", "categories=A,B,C", "-a", "colour=red"], "the feed spider has no argument -a colour; it"),
+        (["crawl", "feed", "-a", "url=ftp://x", "-a", "categories=A,B,C", *LOOPBACK], "-a url=ftp://x: not an http(s) URL"),
+        (["crawl", "feed", "-a", "source=nosuch", *LOOPBACK], "no feed or list source 'nosuch'; configured:"),
+        (["crawl", "feed", "-a", "source=nbd", "-a", "author=X", *LOOPBACK], "-a author is for a feed given by -a url=URL"),
+        (["crawl", "nbd", "-a", "source=cls-telegraph", *LOOPBACK], "-a source: the source nbd sets it already"),
+        (["crawl", "nbd", "-a", "colour=red", *LOOPBACK], "the feed spider has no argument -a colour"),
+        (["crawl", "nbd", "--channels", "china", *LOOPBACK], "--channels: nbd takes no channels (its spider is"),
+        (["crawl", "nbd", "--max-pages", "2", *LOOPBACK], "--max-pages: nbd takes no max_pages"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-a", "max_pages=abc"], "-a max_pages=abc: expected a whole number"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-a", "max_pages=0"], "-a max_pages=0: expected a whole number"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-a", "chanels=china"], "no argument -a chanels; it takes -a channels"),
+        ([*ARTICLE, "-a", "html_file=/nonexistent.html"], "-a html_file=/nonexistent.html: no such file"),
+        ([*ARTICLE, "-a", "ledger=maybe"], "-a ledger=maybe: expected true or false"),
+        ([*ARTICLE, "-a", "lol=1"], "the article spider has no argument -a lol; it takes -a url, html_file, ledger"),
+        ([*ARTICLE, "--since", "2024-01-01"], "--since: article takes no since"),
+        (["crawl", "warc", *LOOPBACK], "the warc spider reads recorded crawls: run it as newsbot replay"),
+        (["crawl", "warc", "-a", "foo=1", *LOOPBACK], "the warc spider has no argument -a foo; it takes none"),
+        (["fetch", "http://127.0.0.1:9/a.html", "-a", "url=x", *LOOPBACK], "-a url: fetch sets it"),
+        (["fetch", "http://127.0.0.1:9/a.html", "-a", "foo=1", *LOOPBACK], "the article spider has no argument -a foo"),
+        (["schedule", "article", "--every", "1m", "--runs", "1", *LOOPBACK], "the article spider needs -a url=VALUE; schedule takes a"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(args, message):
@@ -246,3 +274,13 @@ def test_number_settings_are_checked_by_one_table_only():
 )
 def test_a_min_coverage_of_fields_and_numbers_passes_as_json_or_a_dict(value):
     assert coverage_problem(Settings({"NEWSBOT_MIN_COVERAGE": value})) is None
+
+
+def test_crawl_all_gives_the_sina_options_only_to_the_spiders_that_take_them():
+    command = commands()["crawl"]
+    command_settings(command, get_project_settings())
+    opts = argparse.Namespace(all=True)
+    plan = command.targets([], opts, {}, {"channels": "china", "max_pages": 2})
+    by_spider = {spider: arguments for spider, arguments in plan}
+    assert by_spider["sina-finance"] == {"channels": "china", "max_pages": 2}
+    assert all(set(arguments) == {"source"} for spider, arguments in plan if spider == "feed")
