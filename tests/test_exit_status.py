@@ -239,6 +239,7 @@ def test_crawl_article_refuses_a_bad_url_and_fails_on_a_missing_page(tmp_path):
         )
     assert missing.returncode == 1, missing.stderr[-2000:]
     assert "article: FAILED: nothing archived, 1 failed" in missing.stderr
+    assert re.search(r"^articles requested +1$", missing.stderr, re.MULTILINE), missing.stderr[-2000:]
 
 
 def test_a_sigterm_after_the_summary_leaves_the_exit_status_the_runs(tmp_path):
