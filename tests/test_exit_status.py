@@ -78,7 +78,7 @@ def test_a_crawl_whose_site_is_down_exits_1_and_says_failed_last(tmp_path):
     assert done.returncode == 1, done.stderr[-3000:]
     block = summary_block(done.stderr)
     assert "[newsbot.extensions.progress] ERROR: sina-finance: FAILED: " in block[0]
-    assert [line.split()[0] for line in block[2:-2]][:2] == ["new", "updated"]
+    assert [line.split()[0] for line in block[2:-2]][:3] == ["new", "restored", "updated"]
     assert done.stderr.index("Dumping Scrapy stats") < done.stderr.index("sina-finance: FAILED")
     assert not list(out.rglob("*.md"))
 

@@ -1,6 +1,7 @@
 """``newsbot status``: empty folders, the bundled snapshot's archive, the ledger's failures, JSON and HTML."""
 
 import json
+import re
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -89,6 +90,8 @@ def test_a_post_deleted_by_hand_and_restored_is_not_counted_as_archived_again(sn
     done = run_newsbot("crawl", "sina-finance", "--snapshot", "--archive", str(out))
     assert done.returncode == 0, done.stderr[-3000:]
     assert deleted.is_file()
+    assert "sina-finance: ok: 0 new, 1 restored, 0 updated" in done.stderr
+    assert re.search(r"^new +0\nrestored +1\nupdated +0$", done.stderr, re.MULTILINE), done.stderr[-2000:]
     text = run_newsbot("status", str(out))
     (row,) = json.loads(run_newsbot("status", str(out), "--json").stdout)["sources"]
     posts = len(list(out.glob("sina/*/*/*.md")))
