@@ -100,6 +100,17 @@ def test_a_post_deleted_by_hand_and_restored_is_not_counted_as_archived_again(sn
     assert "archived by no finished run" not in text.stdout
 
 
+def test_the_newest_post_is_the_archives_also_when_no_finished_run_met_it(snapshot_archive, tmp_path):
+    out = tmp_path / "archive"
+    shutil.copytree(snapshot_archive, out)
+    with sqlite3.connect(index_path(out)) as db:
+        (newest,) = db.execute("SELECT MAX(published) FROM entries").fetchone()
+        db.execute("UPDATE runs SET newest = '2016-01-01T00:00:00+00:00'")  # its post came from a killed run
+    (row,) = json.loads(run_newsbot("status", str(out), "--json").stdout)["sources"]
+    assert row["newest_post"] == newest
+    assert newest.startswith("2025-")
+
+
 def test_status_json_gives_the_posts_no_finished_run_counted(snapshot_archive, tmp_path):
     out = tmp_path / "archive"
     shutil.copytree(snapshot_archive, out)
