@@ -102,8 +102,9 @@ def number_settings_problem(settings: BaseSettings) -> str | None:
 
 
 def coverage_problem(settings: BaseSettings) -> str | None:
-    """Why ``NEWSBOT_MIN_COVERAGE`` is no map of coverage fields (``newsbot.monitors.coverage.FIELDS``) to
-    numbers from 0 to 1 (a JSON object on the command line, a dict in settings), else ``None``."""
+    """Why ``NEWSBOT_MIN_COVERAGE`` is no map of one or more coverage fields (``newsbot.monitors.coverage.FIELDS``)
+    to numbers from 0 to 1 (a JSON object on the command line, a dict in settings), else ``None``; the fields it
+    leaves out are not checked, so an empty map would check none."""
     value = settings.get(COVERAGE_SETTING)
     if value is None:
         return None
@@ -115,11 +116,17 @@ def coverage_problem(settings: BaseSettings) -> str | None:
         return (
             f'-s {COVERAGE_SETTING}: {value!r} is not a JSON object of fields and shares, as {{"title": 0.9}}'
         )
+    if not shares:
+        return (
+            f"-s {COVERAGE_SETTING}: {{}} names no field; give the fields to check with their least shares, "
+            f'as {{"title": 0.9}} (a field at 0 never raises an alarm)'
+        )
     for name, share in shares.items():
         if name not in FIELDS:
             return f"-s {COVERAGE_SETTING}: no field {name!r} (fields: {', '.join(FIELDS)})"
         if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
-            return f"-s {COVERAGE_SETTING}: {name} {share!r} is not a share from 0 to 1 (a number)"
+            given = json.dumps(share, ensure_ascii=False, default=repr)
+            return f"-s {COVERAGE_SETTING}: {name} must be a share between 0 and 1 (a number), got {given}"
     return None
 
 
