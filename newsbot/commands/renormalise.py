@@ -14,7 +14,7 @@ import json
 import logging
 import time
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -240,7 +240,9 @@ class RenormaliseSpider(WarcSpider):
 class StretchSpider(RenormaliseSpider):
     """The ``warc`` spider over the pages at ``urls`` only (a deriving worker's stretch)."""
 
-    urls: frozenset[str] = frozenset()
+    def __init__(self, urls: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.urls = frozenset(urls)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         async for request in super().start():
