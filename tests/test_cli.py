@@ -168,6 +168,9 @@ def test_every_option_of_every_command_has_help(name):
         (["crawl", "warc", "-a", "foo=1", *LOOPBACK], "the warc spider has no argument -a foo; it takes none"),
         (["fetch", "http://127.0.0.1:9/a.html", "-a", "url=x", *LOOPBACK], "-a url: fetch sets it"),
         (["fetch", "http://127.0.0.1:9/a.html", "-a", "foo=1", *LOOPBACK], "the article spider has no argument -a foo"),
+        (["serve-snapshot", "/nonexistent-folder"], "no snapshot at /nonexistent-folder"),
+        (["schedule", "sina-finance", "--every", "1m", "--snapshot", "/nonexistent-folder"], "no snapshot at /nonex"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "--channels", ","], "--channels: give one or more"),
         (["schedule", "article", "--every", "1m", "--runs", "1", *LOOPBACK], "the article spider needs -a url=VALUE; schedule takes a"),
     ],
 )

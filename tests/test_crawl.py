@@ -328,12 +328,13 @@ def test_robots_txt_holds_for_requests_sent_while_it_downloads(tmp_path):
     assert (summary["robots forbidden"], summary["new"]) == (1, 2)
 
 
-def test_a_missing_snapshot_folder_is_a_one_line_error(tmp_path):
+def test_a_missing_snapshot_folder_is_a_one_line_usage_error(tmp_path):
     done = run_newsbot(
         "crawl", "sina-finance", "--snapshot", str(tmp_path / "nowhere"), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}"
     )
-    assert done.returncode == 1
-    assert f"newsbot: error: no snapshot at {tmp_path / 'nowhere'}" in done.stderr
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"newsbot crawl: error: no snapshot at {tmp_path / 'nowhere'}")
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not (tmp_path / "out").exists()
 
 

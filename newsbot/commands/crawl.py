@@ -73,8 +73,15 @@ class Command(CrawlingCommand):
         if opts.record:
             self.settings.set("NEWSBOT_RECORD_FILE", opts.record, priority="cmdline")
         if opts.snapshot:
+            try:
+                self.snapshot = SnapshotServer(opts.snapshot)
+            except SnapshotError as error:
+                self.log_error(str(error))
+                raise UsageError(str(error)) from None
             for name, value in SNAPSHOT_SETTINGS.items():
                 self.settings.set(name, value, priority="command")
+        if opts.channels is not None and not opts.channels.strip(", "):
+            raise UsageError("--channels: give one or more channel keys, comma-separated (newsbot sources sina-finance)")
         options = {"max_pages": opts.max_pages, "channels": opts.channels, "since": opts.since}
         try:
             self.plan = self.targets(args, opts, dict(opts.spargs), {k: v for k, v in options.items() if v})
@@ -128,10 +135,7 @@ class Command(CrawlingCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         with ExitStack() as stack:
             if opts.snapshot:
-                try:
-                    server = stack.enter_context(SnapshotServer(opts.snapshot))
-                except SnapshotError as error:
-                    return self.fail(str(error))
+                server = stack.enter_context(self.snapshot)
                 self.settings.set("NEWSBOT_SNAPSHOT_ADDRESS", server.address, priority="cmdline")
             crawlers = []
             for spider_name, arguments in self.plan:

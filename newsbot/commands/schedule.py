@@ -24,7 +24,7 @@ from newsbot.command import (
 )
 from newsbot.outcome import EXIT_FAILED
 from newsbot.schedule import exclusive, parse_duration, run_crawl, schedule
-from newsbot.snapshot_server import BUNDLED_SNAPSHOT
+from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotError, SnapshotServer
 from newsbot.sources.config import SourcesError, load_sources
 
 logger = logging.getLogger("newsbot.schedule")
@@ -92,6 +92,11 @@ class Command(NewsbotCommand):
             self.interval = parse_duration(opts.every)
         except ValueError as error:
             raise UsageError(str(error)) from None
+        if opts.snapshot:
+            try:
+                SnapshotServer(opts.snapshot)
+            except SnapshotError as error:
+                raise UsageError(str(error)) from None
         self.output_dir = self.archive_folder(opts)
         if problem := unwritable(self.output_dir) or crawl_settings_problem(self.settings):
             raise UsageError(problem)
