@@ -130,6 +130,39 @@ def coverage_problem(settings: BaseSettings) -> str | None:
     return None
 
 
+def log_level_problem(settings: BaseSettings) -> str | None:
+    """Why ``LOG_LEVEL`` (``-L``, ``-s LOG_LEVEL=``) is no level Python's logging knows, else ``None``."""
+    level = settings.get("LOG_LEVEL")
+    if isinstance(level, int) or level in logging.getLevelNamesMapping():
+        return None
+    return f"-L/-s LOG_LEVEL: {level!r} is not a log level (CRITICAL, ERROR, WARNING, INFO or DEBUG, in capitals)"
+
+
+def log_file_problem(settings: BaseSettings) -> str | None:
+    """Why ``LOG_FILE`` (``--logfile``) cannot be written: a folder, or in a folder that does not exist."""
+    log_file = settings.get("LOG_FILE")
+    if not log_file:
+        return None
+    path = Path(log_file)
+    if path.is_dir():
+        return f"--logfile {log_file}: a folder, not a file"
+    if not path.parent.is_dir():
+        return f"--logfile {log_file}: no folder {path.parent}"
+    return None
+
+
+def jobdir_problem(settings: BaseSettings) -> str | None:
+    """Why the ``JOBDIR`` folder cannot be made (it is made here, as Scrapy would at the start), else ``None``."""
+    jobdir = settings.get("JOBDIR")
+    if not jobdir:
+        return None
+    try:
+        Path(jobdir).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"-s JOBDIR={jobdir}: cannot make the folder ({error.strerror})"
+    return None
+
+
 def crawl_settings_problem(settings: BaseSettings) -> str | None:
     """The first problem of a crawl's settings: a ``number_settings_problem``, a ``coverage_problem`` or a
     renamed setting (``RENAMED_SETTINGS``), else ``None``."""
@@ -214,6 +247,11 @@ class NewsbotCommand(ScrapyCommand):
     """A newsbot command: ``fail`` ends it with a one-line ``newsbot: error: ...`` and exit status 1, also logged
     as an ERROR when the log goes to a file (``LOG_FILE``, ``--logfile``, a Scrapyd job)."""
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if problem := log_level_problem(self.settings) or log_file_problem(self.settings):
+            raise UsageError(problem)
+
     def fail(self, message: str) -> None:
         print(f"newsbot: error: {message}", file=sys.stderr)
         self.log_error(message)
@@ -290,7 +328,7 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
         (``shared_settings_problem``)."""
         if problem := unwritable(self.archive_folder(opts)):
             raise UsageError(problem)
-        if problem := crawl_settings_problem(self.settings):
+        if problem := crawl_settings_problem(self.settings) or jobdir_problem(self.settings):
             raise UsageError(problem)
         self.check_index_url()
 
