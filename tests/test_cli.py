@@ -173,6 +173,7 @@ def test_every_option_of_every_command_has_help(name):
         (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-s", "JOBDIR=/proc/newsbot"], "-s JOBDIR=/proc/newsbot: can"),
         (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "--logfile", "/nonexistent/x.log"], "no folder /nonexistent"),
         (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "--logfile", "/tmp"], "--logfile /tmp: a folder, not"),
+        (["schedule", "sina-finance", "--every", "1m", *LOOPBACK, "-s", "JOBDIR=/proc/newsbot"], "JOBDIR=/proc/newsbot"),
         (["serve-snapshot", "/nonexistent-folder"], "no snapshot at /nonexistent-folder"),
         (["schedule", "sina-finance", "--every", "1m", "--snapshot", "/nonexistent-folder"], "no snapshot at /nonex"),
         (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "--channels", ","], "--channels: give one or more"),

@@ -18,6 +18,7 @@ from scrapy.utils.log import configure_logging
 from newsbot.command import (
     NewsbotCommand,
     crawl_settings_problem,
+    jobdir_problem,
     positive_int,
     spider_argument_problem,
     unwritable,
@@ -98,7 +99,9 @@ class Command(NewsbotCommand):
             except SnapshotError as error:
                 raise UsageError(str(error)) from None
         self.output_dir = self.archive_folder(opts)
-        if problem := unwritable(self.output_dir) or crawl_settings_problem(self.settings):
+        if problem := (
+            unwritable(self.output_dir) or crawl_settings_problem(self.settings) or jobdir_problem(self.settings)
+        ):
             raise UsageError(problem)
         self.check_index_url()
 
