@@ -295,3 +295,14 @@ def test_crawl_all_gives_the_sina_options_only_to_the_spiders_that_take_them():
     by_spider = {spider: arguments for spider, arguments in plan}
     assert by_spider["sina-finance"] == {"channels": "china", "max_pages": 2}
     assert all(set(arguments) == {"source"} for spider, arguments in plan if spider == "feed")
+
+
+@pytest.mark.parametrize("name", sorted(commands()))
+def test_help_headings_are_section_titles_only_at_any_width(name, monkeypatch):
+    command = commands()[name]
+    command_settings(command, get_project_settings())
+    for columns in range(50, 130, 2):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        lines = build_parser(name, command).format_help().splitlines()
+        headings = {lines[i - 1] for i, line in enumerate(lines) if i and line and set(line) in ({"="}, {"-"})}
+        assert headings <= {"Usage", "Options", "Global Options"}, (columns, headings)
