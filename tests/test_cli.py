@@ -306,3 +306,13 @@ def test_help_headings_are_section_titles_only_at_any_width(name, monkeypatch):
         lines = build_parser(name, command).format_help().splitlines()
         headings = {lines[i - 1] for i, line in enumerate(lines) if i and line and set(line) in ({"="}, {"-"})}
         assert headings <= {"Usage", "Options", "Global Options"}, (columns, headings)
+
+
+def test_validate_reports_a_post_it_cannot_read_in_one_line_and_exits_1(tmp_path):
+    (tmp_path / "sina" / "2016" / "04" / "folder.md").mkdir(parents=True)
+    (tmp_path / "sina" / "2016" / "04" / "gone.md").symlink_to(tmp_path / "nowhere.md")
+    done = run_newsbot("validate", str(tmp_path))
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"{tmp_path}/sina/2016/04/folder.md: cannot be read: Is a directory" in done.stdout
+    assert f"{tmp_path}/sina/2016/04/gone.md: cannot be read: No such file or directory" in done.stdout
