@@ -104,6 +104,8 @@ def execute(argv: list[str]) -> NoReturn:
     command_settings(command, settings)
     parser = build_parser(name, command)
     opts, args = parser.parse_known_args(args=argv[1:])
+    if unknown := [arg for arg in args if arg.startswith("-") and arg != "-"]:
+        parser.error(f"unknown option {unknown[0]}")
     try:
         command.process_options(args, opts)
     except UsageError as error:

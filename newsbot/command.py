@@ -14,7 +14,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,7 +22,7 @@ from scrapy import Spider
 from scrapy.commands import BaseRunSpiderCommand, ScrapyCommand
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
-from scrapy.settings import BaseSettings
+from scrapy.settings import BaseSettings, default_settings
 from scrapy.utils.log import configure_logging
 
 from newsbot.distributed import shared_settings_problem, unreachable_server
@@ -127,6 +127,24 @@ def coverage_problem(settings: BaseSettings) -> str | None:
         if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
             given = json.dumps(share, ensure_ascii=False, default=repr)
             return f"-s {COVERAGE_SETTING}: {name} must be a share between 0 and 1 (a number), got {given}"
+    return None
+
+
+def scrapy_setting_problem(settings: BaseSettings, names: Iterable[str]) -> str | None:
+    """Why one of the Scrapy settings ``names`` (given with ``-s``) cannot be read as Scrapy reads its default's
+    type (``getfloat`` for a number, ``getbool`` for a flag), else ``None``."""
+    for name in names:
+        default = getattr(default_settings, name, None)
+        if isinstance(default, bool):
+            read, what = settings.getbool, "true or false"
+        elif isinstance(default, int | float):
+            read, what = settings.getfloat, "a number"
+        else:
+            continue
+        try:
+            read(name)
+        except ValueError:
+            return f"-s {name}: {settings.get(name)!r} is not {what}"
     return None
 
 
@@ -249,7 +267,12 @@ class NewsbotCommand(ScrapyCommand):
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
-        if problem := log_level_problem(self.settings) or log_file_problem(self.settings):
+        given = [setting.partition("=")[0] for setting in opts.set]
+        if problem := (
+            scrapy_setting_problem(self.settings, given)
+            or log_level_problem(self.settings)
+            or log_file_problem(self.settings)
+        ):
             raise UsageError(problem)
 
     def fail(self, message: str) -> None:
@@ -285,11 +308,13 @@ class NewsbotCommand(ScrapyCommand):
 
         Raises ``UsageError`` if two folders are given or the folder is a file.
         """
-        given = {*positional, *([opts.archive] if opts.archive else [])}
+        given = {*positional, *([opts.archive] if opts.archive is not None else [])}
         if len(given) > 1:
             raise UsageError(f"give one archive folder, not {' and '.join(sorted(given))}")
         if given:
             self.settings.set(ARCHIVE_SETTING, given.pop(), priority="cmdline")
+        if not str(self.settings[ARCHIVE_SETTING] or "").strip():
+            raise UsageError(f"the archive folder is empty: give --archive DIR (or -s {ARCHIVE_SETTING}=DIR)")
         folder = Path(self.settings[ARCHIVE_SETTING])
         if problem := archive_problem(folder):
             raise UsageError(problem)

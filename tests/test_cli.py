@@ -174,14 +174,24 @@ def test_every_option_of_every_command_has_help(name):
         (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "--logfile", "/nonexistent/x.log"], "no folder /nonexistent"),
         (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "--logfile", "/tmp"], "--logfile /tmp: a folder, not"),
         (["schedule", "sina-finance", "--every", "1m", *LOOPBACK, "-s", "JOBDIR=/proc/newsbot"], "JOBDIR=/proc/newsbot"),
+        (["status", "--bogus"], "newsbot status: error: unknown option --bogus"),
+        (["crawl", "sina-finance", "--bogus"], "newsbot crawl: error: unknown option --bogus"),
+        (["validate", "/tmp", "-x"], "newsbot validate: error: unknown option -x"),
+        (["crawl", "sina-finance", "--snapshot", "--archive", ""], "the archive folder is empty: give --archive"),
+        (["crawl", "sina-finance", "--snapshot", "-s", "NEWSBOT_OUTPUT_DIR="], "the archive folder is empty"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-s", "CONCURRENT_REQUESTS=abc"], "'abc' is not a number"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-s", "ROBOTSTXT_OBEY=maybe"], "'maybe' is not true or"),
+        (["crawl", "--all", *LOOPBACK, "-s", "NEWSBOT_SOURCES_FILE=__empty__"], "no sources configured in"),
         (["serve-snapshot", "/nonexistent-folder"], "no snapshot at /nonexistent-folder"),
         (["schedule", "sina-finance", "--every", "1m", "--snapshot", "/nonexistent-folder"], "no snapshot at /nonex"),
         (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "--channels", ","], "--channels: give one or more"),
         (["schedule", "article", "--every", "1m", "--runs", "1", *LOOPBACK], "the article spider needs -a url=VALUE; schedule takes a"),
     ],
 )
-def test_usage_errors_are_one_line_and_exit_2(args, message):
-    done = run_newsbot(*args)
+def test_usage_errors_are_one_line_and_exit_2(args, message, tmp_path):
+    empty = tmp_path / "sources.toml"
+    empty.write_text("builtins = false\n", encoding="utf-8")
+    done = run_newsbot(*(arg.replace("__empty__", str(empty)) for arg in args))
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert message in done.stderr

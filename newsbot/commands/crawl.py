@@ -16,7 +16,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from newsbot.command import CrawlingCommand, positive_int, spider_argument_problem
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotError, SnapshotServer
-from newsbot.sources.config import SourcesError, load_sources
+from newsbot.sources.config import FILE_VARIABLE, SourcesError, load_sources, sources_path
 from newsbot.spiders import spider_parameters
 
 SNAPSHOT_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}
@@ -111,6 +111,8 @@ class Command(CrawlingCommand):
         loader = get_spider_loader(self.settings)
         if opts.all:
             targets = [(name, source.spider, source.spider_args()) for name, source in sources.items()]
+            if not targets:
+                raise UsageError(f"no sources configured in {sources_path(self.settings.get(FILE_VARIABLE) or '')}")
         elif args[0] in sources:
             targets = [(args[0], sources[args[0]].spider, sources[args[0]].spider_args())]
         elif args[0] in loader.list():
