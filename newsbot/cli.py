@@ -39,6 +39,16 @@ class NewsbotArgumentParser(ScrapyArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see: {self.prog} -h)\n")
 
 
+class NewsbotHelpFormatter(ScrapyHelpFormatter):
+    """Scrapy's help formatter, whose headings are only section titles: an option's help wrapped after a colon
+    (``(default:``) stays a help line instead of becoming an underlined, title-cased heading."""
+
+    def format_part_strings(self, part_strings: list[str]) -> list[str]:
+        if part_strings and part_strings[0].startswith(" "):
+            return part_strings  # one option's parts: its indented invocation, then its help lines
+        return super().format_part_strings(part_strings)
+
+
 def usage_error(parser: NewsbotArgumentParser, error: UsageError) -> NoReturn:
     """Leave with ``newsbot CMD: error: MESSAGE`` (the command's help for a ``UsageError`` without one), status 2."""
     if message := str(error).strip():
@@ -59,7 +69,7 @@ def build_parser(name: str, command: ScrapyCommand) -> NewsbotArgumentParser:
     """The parser of ``newsbot NAME``, with the command's options added (``command.settings`` must be set)."""
     parser = NewsbotArgumentParser(
         prog=f"{PROG} {name}",
-        formatter_class=ScrapyHelpFormatter,
+        formatter_class=NewsbotHelpFormatter,
         usage=f"{PROG} {name} {command.syntax()}",
         conflict_handler="resolve",
         description=command.long_desc(),
@@ -94,6 +104,8 @@ def execute(argv: list[str]) -> NoReturn:
     command_settings(command, settings)
     parser = build_parser(name, command)
     opts, args = parser.parse_known_args(args=argv[1:])
+    if unknown := [arg for arg in args if arg.startswith("-") and arg != "-"]:
+        parser.error(f"unknown option {unknown[0]}")
     try:
         command.process_options(args, opts)
     except UsageError as error:

@@ -14,7 +14,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,7 +22,7 @@ from scrapy import Spider
 from scrapy.commands import BaseRunSpiderCommand, ScrapyCommand
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
-from scrapy.settings import BaseSettings
+from scrapy.settings import BaseSettings, default_settings
 from scrapy.utils.log import configure_logging
 
 from newsbot.distributed import shared_settings_problem, unreachable_server
@@ -102,8 +102,9 @@ def number_settings_problem(settings: BaseSettings) -> str | None:
 
 
 def coverage_problem(settings: BaseSettings) -> str | None:
-    """Why ``NEWSBOT_MIN_COVERAGE`` is no map of coverage fields (``newsbot.monitors.coverage.FIELDS``) to
-    numbers from 0 to 1 (a JSON object on the command line, a dict in settings), else ``None``."""
+    """Why ``NEWSBOT_MIN_COVERAGE`` is no map of one or more coverage fields (``newsbot.monitors.coverage.FIELDS``)
+    to numbers from 0 to 1 (a JSON object on the command line, a dict in settings), else ``None``; the fields it
+    leaves out are not checked, so an empty map would check none."""
     value = settings.get(COVERAGE_SETTING)
     if value is None:
         return None
@@ -115,11 +116,68 @@ def coverage_problem(settings: BaseSettings) -> str | None:
         return (
             f'-s {COVERAGE_SETTING}: {value!r} is not a JSON object of fields and shares, as {{"title": 0.9}}'
         )
+    if not shares:
+        return (
+            f"-s {COVERAGE_SETTING}: {{}} names no field; give the fields to check with their least shares, "
+            f'as {{"title": 0.9}} (a field at 0 never raises an alarm)'
+        )
     for name, share in shares.items():
         if name not in FIELDS:
             return f"-s {COVERAGE_SETTING}: no field {name!r} (fields: {', '.join(FIELDS)})"
         if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
-            return f"-s {COVERAGE_SETTING}: {name} {share!r} is not a share from 0 to 1 (a number)"
+            given = json.dumps(share, ensure_ascii=False, default=repr)
+            return f"-s {COVERAGE_SETTING}: {name} must be a share between 0 and 1 (a number), got {given}"
+    return None
+
+
+def scrapy_setting_problem(settings: BaseSettings, names: Iterable[str]) -> str | None:
+    """Why one of the Scrapy settings ``names`` (given with ``-s``) cannot be read as Scrapy reads its default's
+    type (``getfloat`` for a number, ``getbool`` for a flag), else ``None``."""
+    for name in names:
+        default = getattr(default_settings, name, None)
+        if isinstance(default, bool):
+            read, what = settings.getbool, "true or false"
+        elif isinstance(default, int | float):
+            read, what = settings.getfloat, "a number"
+        else:
+            continue
+        try:
+            read(name)
+        except ValueError:
+            return f"-s {name}: {settings.get(name)!r} is not {what}"
+    return None
+
+
+def log_level_problem(settings: BaseSettings) -> str | None:
+    """Why ``LOG_LEVEL`` (``-L``, ``-s LOG_LEVEL=``) is no level Python's logging knows, else ``None``."""
+    level = settings.get("LOG_LEVEL")
+    if isinstance(level, int) or level in logging.getLevelNamesMapping():
+        return None
+    return f"-L/-s LOG_LEVEL: {level!r} is not a log level (CRITICAL, ERROR, WARNING, INFO or DEBUG, in capitals)"
+
+
+def log_file_problem(settings: BaseSettings) -> str | None:
+    """Why ``LOG_FILE`` (``--logfile``) cannot be written: a folder, or in a folder that does not exist."""
+    log_file = settings.get("LOG_FILE")
+    if not log_file:
+        return None
+    path = Path(log_file)
+    if path.is_dir():
+        return f"--logfile {log_file}: a folder, not a file"
+    if not path.parent.is_dir():
+        return f"--logfile {log_file}: no folder {path.parent}"
+    return None
+
+
+def jobdir_problem(settings: BaseSettings) -> str | None:
+    """Why the ``JOBDIR`` folder cannot be made (it is made here, as Scrapy would at the start), else ``None``."""
+    jobdir = settings.get("JOBDIR")
+    if not jobdir:
+        return None
+    try:
+        Path(jobdir).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"-s JOBDIR={jobdir}: cannot make the folder ({error.strerror})"
     return None
 
 
@@ -174,13 +232,20 @@ def crawler_summary(crawler: Crawler) -> dict[str, Any] | None:
     return extension.summary if extension is not None else None
 
 
-def spider_argument_problem(spidercls: type[Spider], arguments: dict[str, Any]) -> str | None:
-    """What a spider says of ``arguments`` when built with them (a missing or bad one), else ``None``.
+def spider_argument_problem(
+    spidercls: type[Spider], arguments: dict[str, Any], settings: BaseSettings | None = None
+) -> str | None:
+    """What a spider says of ``arguments`` (a missing, unknown or bad one) and, given ``settings``, of them
+    under these settings, else ``None``.
 
-    Spiders check their arguments in ``__init__``, which needs no crawler (Scrapy's convention).
+    Spiders check their arguments in ``__init__``, which needs no crawler (Scrapy's convention); one whose
+    arguments need the settings to be judged (a source name in the sources file) also has
+    ``check_settings(settings)``, which its ``from_crawler`` calls too.
     """
     try:
-        spidercls(**arguments)
+        spider = spidercls(**arguments)
+        if settings is not None and hasattr(spider, "check_settings"):
+            spider.check_settings(settings)
     except TypeError as error:
         missing = re.findall(r"'(\w+)'", str(error))
         if "required" in str(error) and missing:
@@ -199,6 +264,16 @@ logger = logging.getLogger(__name__)
 class NewsbotCommand(ScrapyCommand):
     """A newsbot command: ``fail`` ends it with a one-line ``newsbot: error: ...`` and exit status 1, also logged
     as an ERROR when the log goes to a file (``LOG_FILE``, ``--logfile``, a Scrapyd job)."""
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        given = [setting.partition("=")[0] for setting in opts.set]
+        if problem := (
+            scrapy_setting_problem(self.settings, given)
+            or log_level_problem(self.settings)
+            or log_file_problem(self.settings)
+        ):
+            raise UsageError(problem)
 
     def fail(self, message: str) -> None:
         print(f"newsbot: error: {message}", file=sys.stderr)
@@ -233,11 +308,13 @@ class NewsbotCommand(ScrapyCommand):
 
         Raises ``UsageError`` if two folders are given or the folder is a file.
         """
-        given = {*positional, *([opts.archive] if opts.archive else [])}
+        given = {*positional, *([opts.archive] if opts.archive is not None else [])}
         if len(given) > 1:
             raise UsageError(f"give one archive folder, not {' and '.join(sorted(given))}")
         if given:
             self.settings.set(ARCHIVE_SETTING, given.pop(), priority="cmdline")
+        if not str(self.settings[ARCHIVE_SETTING] or "").strip():
+            raise UsageError(f"the archive folder is empty: give --archive DIR (or -s {ARCHIVE_SETTING}=DIR)")
         folder = Path(self.settings[ARCHIVE_SETTING])
         if problem := archive_problem(folder):
             raise UsageError(problem)
@@ -276,7 +353,7 @@ class CrawlingCommand(NewsbotCommand, BaseRunSpiderCommand):
         (``shared_settings_problem``)."""
         if problem := unwritable(self.archive_folder(opts)):
             raise UsageError(problem)
-        if problem := crawl_settings_problem(self.settings):
+        if problem := crawl_settings_problem(self.settings) or jobdir_problem(self.settings):
             raise UsageError(problem)
         self.check_index_url()
 

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import html5lib
 import lxml.html
 from gne import GeneralNewsExtractor
+from gne.exceptions import NoContentException
 from html5lib.constants import DataLossWarning
 from lxml import etree
 
@@ -532,8 +533,12 @@ def _widened(body: etree._Element, root: lxml.html.HtmlElement) -> etree._Elemen
 
 
 def gne_body(html: str) -> tuple[lxml.html.HtmlElement | None, dict]:
-    """GNE's body (a ``<div>`` holding the HTML from its cleaned tree) and its other findings."""
-    found = GeneralNewsExtractor().extract(html, with_body_html=True)
+    """GNE's body (a ``<div>`` holding the HTML from its cleaned tree) and its other findings; ``None`` and no
+    findings where GNE finds no text block at all (an empty page, plain text)."""
+    try:
+        found = GeneralNewsExtractor().extract(html, with_body_html=True)
+    except NoContentException:
+        return None, {}
     fragment = found.get("body_html") or ""
     if not fragment.strip():
         return None, found

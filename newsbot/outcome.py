@@ -46,7 +46,8 @@ class Outcome:
         return self.exit_status == EXIT_OK
 
     def headline(self, source: str) -> str:
-        """The summary's first line: ``sina-finance: ok: 3 new, 1 updated`` or ``…: FAILED: …``."""
+        """The summary's first line: ``sina-finance: ok: 3 new, 1 updated`` (``3 new, 1 restored, 1 updated``
+        when posts deleted by hand were written again, ``newsbot/restored``) or ``…: FAILED: …``."""
         return f"{source}: {'ok' if self.ok else 'FAILED'}: {self.reason}"
 
 
@@ -79,7 +80,8 @@ def run_outcome(stats: Mapping[str, Any], max_failure_share: float = DEFAULT_MAX
     if not archived:
         return Outcome(EXIT_OK, "nothing new")
     updated = _count(stats, "newsbot/updated")
-    counts = f"{archived - updated} new, {updated} updated"
+    restored = _count(stats, RESTORED_STAT)
+    counts = f"{archived - updated - restored} new, {f'{restored} restored, ' if restored else ''}{updated} updated"
     if after_store := _count(stats, AFTER_STORE_STAT):
         return Outcome(EXIT_FAILED, f"{counts}, but a pipeline after the store raised on {after_store} of them")
     return Outcome(EXIT_OK, counts)

@@ -19,6 +19,7 @@ from newsbot.history import open_history
 from newsbot.index.backends import postgres_url
 from newsbot.index.table import read_rows
 from newsbot.ledger import open_ledger
+from newsbot.sites import sina
 
 DAY = timedelta(days=1)
 CHART_STYLE = Style(
@@ -32,7 +33,8 @@ CHART_STYLE = Style(
 @dataclass(frozen=True, slots=True)
 class SourceStatus:
     """One source's row: its last run (finish time ISO 8601 UTC, exit status), articles archived in the last
-    day and week, the newest post's date, the last run's alarms and the failed articles the ledger holds."""
+    day and week, the newest post's date (in its folder of the archive, or met by its runs), the last run's
+    alarms and the failed articles the ledger holds."""
 
     source: str
     last_run: str | None = None
@@ -60,6 +62,7 @@ def source_statuses(
     now = now or datetime.now(UTC)
     with open_ledger(output_dir, settings, create=False) as failures:
         ledger = failures.counts()
+    in_archive = newest_posts(output_dir, settings)
     rows = []
     with open_history(output_dir, settings, create=False) as history:
         for source in sorted({*history.sources(), *ledger}):
@@ -72,7 +75,10 @@ def source_statuses(
                     exit_status=last.exit_status if last else None,
                     archived_day=history.archived_since(source, now - DAY),
                     archived_week=history.archived_since(source, now - 7 * DAY),
-                    newest_post=history.newest_post(source),
+                    newest_post=max(
+                        filter(None, (history.newest_post(source), in_archive.get(source_folder(source)))),
+                        default=None,
+                    ),
                     alarms=list(last.alarm_messages) if last else [],
                     retrying=waiting,
                     given_up=given_up,
@@ -81,19 +87,43 @@ def source_statuses(
     return rows
 
 
-def indexed_posts(output_dir: Path, settings: Mapping[str, Any] | None = None) -> int:
-    """The posts the archive's index holds (its ``entries``), read without creating anything; 0 without an index."""
-    sql = "SELECT COUNT(*) FROM entries"
+def source_folder(source: str) -> str:
+    """The archive folder a source's posts are filed under: ``sina`` for ``sina-finance``, else the source's name
+    (a feed or list source's posts go under its name, ``newsbot.spiders.feed``)."""
+    return sina.NAME if source == "sina-finance" else source
+
+
+def entries_rows(
+    output_dir: Path, settings: Mapping[str, Any] | None, sql: str, postgres_sql: str | None = None
+) -> list[tuple]:
+    """The rows ``sql`` selects from the index's ``entries`` (``postgres_sql`` on PostgreSQL where it differs),
+    read without creating anything; none without an index."""
     url = postgres_url(settings)
     if url is None:
-        rows = read_rows(output_dir, "entries", sql)
-    else:
-        with psycopg.connect(url) as db:
-            try:
-                rows = db.execute(sql).fetchall()
-            except psycopg.errors.UndefinedTable:
-                rows = []
+        return read_rows(output_dir, "entries", sql)
+    with psycopg.connect(url) as db:
+        try:
+            return db.execute(postgres_sql or sql).fetchall()
+        except psycopg.errors.UndefinedTable:
+            return []
+
+
+def indexed_posts(output_dir: Path, settings: Mapping[str, Any] | None = None) -> int:
+    """The posts the archive's index holds (its ``entries``), read without creating anything; 0 without an index."""
+    rows = entries_rows(output_dir, settings, "SELECT COUNT(*) FROM entries")
     return int(rows[0][0]) if rows else 0
+
+
+def newest_posts(output_dir: Path, settings: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The date (ISO 8601 UTC) of the newest post the index holds under each top folder of the archive, whatever
+    run wrote it (one killed or still running too)."""
+    rows = entries_rows(
+        output_dir,
+        settings,
+        "SELECT substr(path, 1, instr(path, '/') - 1), MAX(published) FROM entries GROUP BY 1",
+        "SELECT split_part(path, '/', 1), MAX(published) FROM entries GROUP BY 1",
+    )
+    return {folder: newest for folder, newest in rows}
 
 
 def unfinished_posts(output_dir: Path, settings: Mapping[str, Any] | None = None) -> int:

@@ -96,11 +96,15 @@ def posts_under(folder: Path) -> Iterator[Path]:
 
 
 def validate_tree(folder: Path) -> Iterator[tuple[Path, list[str]]]:
-    """Each post under ``folder`` with its problems."""
+    """Each post under ``folder`` with its problems; one that cannot be read (a folder named ``*.md``, a broken
+    link, no permission) has that as its problem."""
     for path in posts_under(folder):
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             yield path, ["not UTF-8"]
+            continue
+        except OSError as error:
+            yield path, [f"cannot be read: {error.strerror}"]
             continue
         yield path, problems(text)

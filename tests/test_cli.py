@@ -3,6 +3,7 @@ one-line errors (exit status 2 for usage, 1 for failures) driven through the rea
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 
@@ -19,6 +20,10 @@ from newsbot.distributed import shared_settings_problem
 from tests.conftest import SEED_URL
 from tests.servers import run_newsbot
 
+# Where a case crawled before its argument was refused: only 127.0.0.1, into a scratch archive.
+LOOPBACK = ("--archive", "/tmp/newsbot-usage", "-s", "NEWSBOT_RSSHUB_URL=http://127.0.0.1:9", "-s", "ROBOTSTXT_OBEY=0")
+FEED = ("crawl", "feed", "-a", "url=http://127.0.0.1:9/rss.xml", *LOOPBACK)
+ARTICLE = ("crawl", "article", "-a", "url=http://127.0.0.1:9/a.html", *LOOPBACK)
 NEWSBOT_COMMANDS = ("crawl", "fetch", "replay", "renormalise", "schedule", "validate", "sources", "version")
 
 
@@ -133,16 +138,60 @@ def test_every_option_of_every_command_has_help(name):
         (["crawl", "sina-finance", "-s", "NEWSBOT_MIN_COVERAGE=abc"], "'abc' is not a JSON object of fields and"),
         (["crawl", "sina-finance", "-s", "NEWSBOT_MIN_COVERAGE=[1]"], "'[1]' is not a JSON object of fields and"),
         (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"titel": 0.9}'], "no field 'titel' (fields: title,"),
-        (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"title": 2}'], "title 2 is not a share from 0 to 1"),
-        (["replay", "/tmp/x.warc.gz", "-s", 'NEWSBOT_MIN_COVERAGE={"body": "most"}'], "body 'most' is not a share"),
+        (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"title": 2}'], "title must be a share between 0 and 1 (a number), got 2"),
+        (["replay", "/tmp/x.warc.gz", "-s", 'NEWSBOT_MIN_COVERAGE={"body": "most"}'], 'body must be a share between 0 and 1 (a number), got "most"'),
         (["crawl", "sina-finance", "-s", "NEWSBOT_MIN_COVERAGE=[]"], "'[]' is not a JSON object of fields and"),
-        (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"title": "0.5"}'], "title '0.5' is not a share"),
-        (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"image": true}'], "image True is not a share"),
+        (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"title": "0.5"}'], 'title must be a share between 0 and 1 (a number), got "0.5"'),
+        (["crawl", "sina-finance", "-s", 'NEWSBOT_MIN_COVERAGE={"image": true}'], "image must be a share between 0 and 1 (a number), got true"),
         (["nosuch"], "unknown command 'nosuch'"),
+        (["crawl", "sina-finance", "-s", "NEWSBOT_MIN_COVERAGE={}"], "NEWSBOT_MIN_COVERAGE: {} names no field; give the fields"),
+        (["replay", "/tmp/x.warc.gz", "-s", "NEWSBOT_MIN_COVERAGE= {} "], "NEWSBOT_MIN_COVERAGE: {} names no field"),
+        ([*FEED, "-a", "categories=A,B"], "-a categories=A,B: expected three comma-separated names"),
+        ([*FEED, "-a", "categories=A,B,C", "-a", "fetch_article=maybe"], "-a fetch_article=maybe: expected true"),
+        ([*FEED, "-a", "categories=A,B,C", "-a", "site=../x"], "-a site=../x: a source name is 1-80"),
+        ([*FEED, "-a", "categories=A,B,C", "-a", "colour=red"], "the feed spider has no argument -a colour; it"),
+        (["crawl", "feed", "-a", "url=ftp://x", "-a", "categories=A,B,C", *LOOPBACK], "-a url=ftp://x: not an http(s) URL"),
+        (["crawl", "feed", "-a", "source=nosuch", *LOOPBACK], "no feed or list source 'nosuch'; configured:"),
+        (["crawl", "feed", "-a", "source=nbd", "-a", "author=X", *LOOPBACK], "-a author is for a feed given by -a url=URL"),
+        (["crawl", "nbd", "-a", "source=cls-telegraph", *LOOPBACK], "-a source: the source nbd sets it already"),
+        (["crawl", "nbd", "-a", "colour=red", *LOOPBACK], "the feed spider has no argument -a colour"),
+        (["crawl", "nbd", "--channels", "china", *LOOPBACK], "--channels: nbd takes no channels (its spider is"),
+        (["crawl", "nbd", "--max-pages", "2", *LOOPBACK], "--max-pages: nbd takes no max_pages"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-a", "max_pages=abc"], "-a max_pages=abc: expected a whole number"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-a", "max_pages=0"], "-a max_pages=0: expected a whole number"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-a", "chanels=china"], "no argument -a chanels; it takes -a channels"),
+        ([*ARTICLE, "-a", "html_file=/nonexistent.html"], "-a html_file=/nonexistent.html: no such file"),
+        ([*ARTICLE, "-a", "ledger=maybe"], "-a ledger=maybe: expected true or false"),
+        ([*ARTICLE, "-a", "lol=1"], "the article spider has no argument -a lol; it takes -a url, html_file, ledger"),
+        ([*ARTICLE, "--since", "2024-01-01"], "--since: article takes no since"),
+        (["crawl", "warc", *LOOPBACK], "the warc spider reads recorded crawls: run it as newsbot replay"),
+        (["crawl", "warc", "-a", "foo=1", *LOOPBACK], "the warc spider has no argument -a foo; it takes none"),
+        (["fetch", "http://127.0.0.1:9/a.html", "-a", "url=x", *LOOPBACK], "-a url: fetch sets it"),
+        (["fetch", "http://127.0.0.1:9/a.html", "-a", "foo=1", *LOOPBACK], "the article spider has no argument -a foo"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-s", "LOG_LEVEL=LOUD"], "-L/-s LOG_LEVEL: 'LOUD' is not"),
+        (["status", "/tmp", "-L", "info"], "-L/-s LOG_LEVEL: 'info' is not a log level"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-s", "JOBDIR=/proc/newsbot"], "-s JOBDIR=/proc/newsbot: can"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "--logfile", "/nonexistent/x.log"], "no folder /nonexistent"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "--logfile", "/tmp"], "--logfile /tmp: a folder, not"),
+        (["schedule", "sina-finance", "--every", "1m", *LOOPBACK, "-s", "JOBDIR=/proc/newsbot"], "JOBDIR=/proc/newsbot"),
+        (["status", "--bogus"], "newsbot status: error: unknown option --bogus"),
+        (["crawl", "sina-finance", "--bogus"], "newsbot crawl: error: unknown option --bogus"),
+        (["validate", "/tmp", "-x"], "newsbot validate: error: unknown option -x"),
+        (["crawl", "sina-finance", "--snapshot", "--archive", ""], "the archive folder is empty: give --archive"),
+        (["crawl", "sina-finance", "--snapshot", "-s", "NEWSBOT_OUTPUT_DIR="], "the archive folder is empty"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-s", "CONCURRENT_REQUESTS=abc"], "'abc' is not a number"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "-s", "ROBOTSTXT_OBEY=maybe"], "'maybe' is not true or"),
+        (["crawl", "--all", *LOOPBACK, "-s", "NEWSBOT_SOURCES_FILE=__empty__"], "no sources configured in"),
+        (["serve-snapshot", "/nonexistent-folder"], "no snapshot at /nonexistent-folder"),
+        (["schedule", "sina-finance", "--every", "1m", "--snapshot", "/nonexistent-folder"], "no snapshot at /nonex"),
+        (["crawl", "sina-finance", "--snapshot", *LOOPBACK, "--channels", ","], "--channels: give one or more"),
+        (["schedule", "article", "--every", "1m", "--runs", "1", *LOOPBACK], "the article spider needs -a url=VALUE; schedule takes a"),
     ],
 )
-def test_usage_errors_are_one_line_and_exit_2(args, message):
-    done = run_newsbot(*args)
+def test_usage_errors_are_one_line_and_exit_2(args, message, tmp_path):
+    empty = tmp_path / "sources.toml"
+    empty.write_text("builtins = false\n", encoding="utf-8")
+    done = run_newsbot(*(arg.replace("__empty__", str(empty)) for arg in args))
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert message in done.stderr
@@ -242,7 +291,38 @@ def test_number_settings_are_checked_by_one_table_only():
 
 @pytest.mark.parametrize(
     "value",
-    ['{"title": 0.9, "image": 0}', {"body": 1, "date": 0.5}, BaseSettings({"title": 0.25}), "{}"],
+    ['{"title": 0.9, "image": 0}', {"body": 1, "date": 0.5}, BaseSettings({"title": 0.25})],
 )
 def test_a_min_coverage_of_fields_and_numbers_passes_as_json_or_a_dict(value):
     assert coverage_problem(Settings({"NEWSBOT_MIN_COVERAGE": value})) is None
+
+
+def test_crawl_all_gives_the_sina_options_only_to_the_spiders_that_take_them():
+    command = commands()["crawl"]
+    command_settings(command, get_project_settings())
+    opts = argparse.Namespace(all=True)
+    plan = command.targets([], opts, {}, {"channels": "china", "max_pages": 2})
+    by_spider = {spider: arguments for spider, arguments in plan}
+    assert by_spider["sina-finance"] == {"channels": "china", "max_pages": 2}
+    assert all(set(arguments) == {"source"} for spider, arguments in plan if spider == "feed")
+
+
+@pytest.mark.parametrize("name", sorted(commands()))
+def test_help_headings_are_section_titles_only_at_any_width(name, monkeypatch):
+    command = commands()[name]
+    command_settings(command, get_project_settings())
+    for columns in range(50, 130, 2):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        lines = build_parser(name, command).format_help().splitlines()
+        headings = {lines[i - 1] for i, line in enumerate(lines) if i and line and set(line) in ({"="}, {"-"})}
+        assert headings <= {"Usage", "Options", "Global Options"}, (columns, headings)
+
+
+def test_validate_reports_a_post_it_cannot_read_in_one_line_and_exits_1(tmp_path):
+    (tmp_path / "sina" / "2016" / "04" / "folder.md").mkdir(parents=True)
+    (tmp_path / "sina" / "2016" / "04" / "gone.md").symlink_to(tmp_path / "nowhere.md")
+    done = run_newsbot("validate", str(tmp_path))
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"{tmp_path}/sina/2016/04/folder.md: cannot be read: Is a directory" in done.stdout
+    assert f"{tmp_path}/sina/2016/04/gone.md: cannot be read: No such file or directory" in done.stdout

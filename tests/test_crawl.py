@@ -88,10 +88,34 @@ def posts(out: Path) -> dict[str, bytes]:
     }
 
 
+def readme_tree() -> dict[str, list[str]]:
+    """The README's tree of the snapshot crawl's output folder: each folder (``output``, ``.newsbot``, ``sina``)
+    with the names listed under it, and ``months``, every ``YYYY/MM`` it names."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("```\noutput/\n") + 4 :].split("```", 1)[0].splitlines()
+    tree: dict[str, list[str]] = {"output": [], "months": re.findall(r"\b(\d{4}/\d{2})/", "\n".join(block))}
+    parents = ["output"]
+    for line in block[1:]:
+        if "── " not in line:
+            continue
+        depth, name = line.index("── ") // 4, line.split("── ", 1)[1].split()[0].rstrip(",")
+        del parents[depth + 1 :]
+        tree[parents[depth]].append(name.rstrip("/"))
+        if name.endswith("/"):
+            parents.append(name.rstrip("/"))
+            tree[parents[-1]] = []
+    return tree
+
+
 def test_bundled_snapshot_crawl_writes_one_valid_post_per_article(tmp_path):
     out = tmp_path / "archive"
     first = run_newsbot("crawl", "sina-finance", "--snapshot", "-s", f"NEWSBOT_OUTPUT_DIR={out}")
     assert first.returncode == 0, first.stderr[-3000:]
+    tree = readme_tree()
+    assert sorted(tree["output"]) == sorted(path.name for path in out.iterdir())
+    assert sorted(tree[".newsbot"]) == sorted(path.name for path in (out / ".newsbot").iterdir())
+    months = {"/".join(path.parts[-3:-1]) for path in (out / "sina").rglob("*.md")}
+    assert set(tree["months"]) == months
     written = posts(out)
     assert len(written) == len(ARTICLES) > 0 and SEED_URL in ARTICLES
     assert {Path(path).stem for path in written} == {url.rsplit("-", 1)[-1].split(".")[0] for url in ARTICLES}
@@ -304,12 +328,13 @@ def test_robots_txt_holds_for_requests_sent_while_it_downloads(tmp_path):
     assert (summary["robots forbidden"], summary["new"]) == (1, 2)
 
 
-def test_a_missing_snapshot_folder_is_a_one_line_error(tmp_path):
+def test_a_missing_snapshot_folder_is_a_one_line_usage_error(tmp_path):
     done = run_newsbot(
         "crawl", "sina-finance", "--snapshot", str(tmp_path / "nowhere"), "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}"
     )
-    assert done.returncode == 1
-    assert f"newsbot: error: no snapshot at {tmp_path / 'nowhere'}" in done.stderr
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"newsbot crawl: error: no snapshot at {tmp_path / 'nowhere'}")
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not (tmp_path / "out").exists()
 
 

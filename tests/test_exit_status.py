@@ -78,7 +78,7 @@ def test_a_crawl_whose_site_is_down_exits_1_and_says_failed_last(tmp_path):
     assert done.returncode == 1, done.stderr[-3000:]
     block = summary_block(done.stderr)
     assert "[newsbot.extensions.progress] ERROR: sina-finance: FAILED: " in block[0]
-    assert [line.split()[0] for line in block[2:-2]][:2] == ["new", "updated"]
+    assert [line.split()[0] for line in block[2:-2]][:3] == ["new", "restored", "updated"]
     assert done.stderr.index("Dumping Scrapy stats") < done.stderr.index("sina-finance: FAILED")
     assert not list(out.rglob("*.md"))
 
@@ -239,6 +239,7 @@ def test_crawl_article_refuses_a_bad_url_and_fails_on_a_missing_page(tmp_path):
         )
     assert missing.returncode == 1, missing.stderr[-2000:]
     assert "article: FAILED: nothing archived, 1 failed" in missing.stderr
+    assert re.search(r"^articles requested +1$", missing.stderr, re.MULTILINE), missing.stderr[-2000:]
 
 
 def test_a_sigterm_after_the_summary_leaves_the_exit_status_the_runs(tmp_path):

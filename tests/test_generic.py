@@ -277,3 +277,9 @@ def test_fetch_a_page_without_an_article_body_is_a_one_line_error(tmp_path):
     assert result.stderr.startswith("newsbot: error:")
     assert len(result.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.rglob("*.md"))
+
+
+@pytest.mark.parametrize("page", ["<html></html>", "plain text, no markup", "\xff\xfe\x00garbage"])
+def test_a_page_gne_finds_no_text_block_in_is_refused_as_not_an_article(page):
+    with pytest.raises(NotAnArticle, match="no article body found"):
+        generic.extract(page, "http://127.0.0.1/a.html")

@@ -51,10 +51,10 @@ def test_a_crawl_given_the_address_reads_everything_from_the_served_snapshot(tmp
 
 def test_serve_snapshot_refuses_what_it_cannot_serve_in_one_line(tmp_path):
     missing = run_newsbot("serve-snapshot", str(tmp_path / "nowhere"))
-    assert missing.returncode == 1
-    assert (
-        missing.stderr.strip()
-        == f"newsbot: error: no snapshot at {tmp_path / 'nowhere'}: No such file or directory"
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == (
+        f"newsbot serve-snapshot: error: no snapshot at {tmp_path / 'nowhere'}: No such file or directory"
+        " (see: newsbot serve-snapshot -h)"
     )
 
     with socket.socket() as taken:

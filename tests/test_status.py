@@ -1,6 +1,7 @@
 """``newsbot status``: empty folders, the bundled snapshot's archive, the ledger's failures, JSON and HTML."""
 
 import json
+import re
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -89,12 +90,25 @@ def test_a_post_deleted_by_hand_and_restored_is_not_counted_as_archived_again(sn
     done = run_newsbot("crawl", "sina-finance", "--snapshot", "--archive", str(out))
     assert done.returncode == 0, done.stderr[-3000:]
     assert deleted.is_file()
+    assert "sina-finance: ok: 0 new, 1 restored, 0 updated" in done.stderr
+    assert re.search(r"^new +0\nrestored +1\nupdated +0$", done.stderr, re.MULTILINE), done.stderr[-2000:]
     text = run_newsbot("status", str(out))
     (row,) = json.loads(run_newsbot("status", str(out), "--json").stdout)["sources"]
     posts = len(list(out.glob("sina/*/*/*.md")))
     assert row["archived_day"] == row["archived_week"] == posts == len(ARTICLES)
     assert text.stdout.splitlines()[1].split()[4:6] == [str(posts)] * 2
     assert "archived by no finished run" not in text.stdout
+
+
+def test_the_newest_post_is_the_archives_also_when_no_finished_run_met_it(snapshot_archive, tmp_path):
+    out = tmp_path / "archive"
+    shutil.copytree(snapshot_archive, out)
+    with sqlite3.connect(index_path(out)) as db:
+        (newest,) = db.execute("SELECT MAX(published) FROM entries").fetchone()
+        db.execute("UPDATE runs SET newest = '2016-01-01T00:00:00+00:00'")  # its post came from a killed run
+    (row,) = json.loads(run_newsbot("status", str(out), "--json").stdout)["sources"]
+    assert row["newest_post"] == newest
+    assert newest.startswith("2025-")
 
 
 def test_status_json_gives_the_posts_no_finished_run_counted(snapshot_archive, tmp_path):

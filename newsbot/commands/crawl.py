@@ -16,7 +16,8 @@ from scrapy.spiderloader import get_spider_loader
 
 from newsbot.command import CrawlingCommand, positive_int, spider_argument_problem
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotError, SnapshotServer
-from newsbot.sources.config import SourcesError, load_sources
+from newsbot.sources.config import FILE_VARIABLE, SourcesError, load_sources, sources_path
+from newsbot.spiders import spider_parameters
 
 SNAPSHOT_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}
 
@@ -72,27 +73,34 @@ class Command(CrawlingCommand):
         if opts.record:
             self.settings.set("NEWSBOT_RECORD_FILE", opts.record, priority="cmdline")
         if opts.snapshot:
+            try:
+                self.snapshot = SnapshotServer(opts.snapshot)
+            except SnapshotError as error:
+                self.log_error(str(error))
+                raise UsageError(str(error)) from None
             for name, value in SNAPSHOT_SETTINGS.items():
                 self.settings.set(name, value, priority="command")
-        spider_args: dict[str, Any] = dict(opts.spargs)
-        if opts.max_pages is not None:
-            spider_args["max_pages"] = opts.max_pages
-        if opts.channels:
-            spider_args["channels"] = opts.channels
-        if opts.since:
-            spider_args["since"] = opts.since
+        if opts.channels is not None and not opts.channels.strip(", "):
+            raise UsageError("--channels: give one or more channel keys, comma-separated (newsbot sources sina-finance)")
+        options = {"max_pages": opts.max_pages, "channels": opts.channels, "since": opts.since}
         try:
-            self.plan = self.targets(args, opts, spider_args)
+            self.plan = self.targets(args, opts, dict(opts.spargs), {k: v for k, v in options.items() if v})
         except UsageError as error:
             self.log_error(str(error))
             raise
 
     def targets(
-        self, args: list[str], opts: argparse.Namespace, spider_args: dict[str, Any]
+        self,
+        args: list[str],
+        opts: argparse.Namespace,
+        spider_args: dict[str, Any],
+        options: dict[str, Any],
     ) -> list[tuple[str, dict[str, Any]]]:
-        """The spiders to run with their arguments: configured sources, else a spider by name.
+        """The spiders to run with their arguments: configured sources, else a spider by name; ``options``
+        (``--max-pages``, ``--channels``, ``--since`` as spider arguments) go to the spiders that take them.
 
-        Raises ``UsageError`` for no or several names, an unknown name, or arguments a spider refuses.
+        Raises ``UsageError`` for no or several names, an unknown name, an option or ``-a`` argument the source
+        does not take, or arguments a spider refuses.
         """
         if opts.all == bool(args) or len(args) > 1:
             raise UsageError("give one source name, or --all (newsbot sources lists them)")
@@ -102,26 +110,34 @@ class Command(CrawlingCommand):
             raise UsageError(str(error)) from None
         loader = get_spider_loader(self.settings)
         if opts.all:
-            targets = [(source.spider, source.spider_args()) for source in sources.values()]
+            targets = [(name, source.spider, source.spider_args()) for name, source in sources.items()]
+            if not targets:
+                raise UsageError(f"no sources configured in {sources_path(self.settings.get(FILE_VARIABLE) or '')}")
         elif args[0] in sources:
-            targets = [(sources[args[0]].spider, sources[args[0]].spider_args())]
+            targets = [(args[0], sources[args[0]].spider, sources[args[0]].spider_args())]
         elif args[0] in loader.list():
-            targets = [(args[0], {})]
+            targets = [(args[0], args[0], {})]
         else:
             raise UsageError(f"no source {args[0]!r}; configured: {', '.join(sources)}")
-        plan = [(spider, {**source_args, **spider_args}) for spider, source_args in targets]
-        for spider, arguments in plan:
-            if problem := spider_argument_problem(loader.load(spider), arguments):
+        plan = []
+        for name, spider, source_args in targets:
+            spidercls = loader.load(spider)
+            if given := sorted(source_args.keys() & spider_args.keys()):
+                raise UsageError(f"-a {given[0]}: the source {name} sets it already")
+            taken = {key: value for key, value in options.items() if key in spider_parameters(spidercls)}
+            if not opts.all and (ignored := sorted(options.keys() - taken.keys())):
+                option = "--" + ignored[0].replace("_", "-")
+                raise UsageError(f"{option}: {name} takes no {ignored[0]} (its spider is {spider})")
+            arguments = {**source_args, **taken, **spider_args}
+            if problem := spider_argument_problem(spidercls, arguments, self.settings):
                 raise UsageError(problem)
+            plan.append((spider, arguments))
         return plan
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         with ExitStack() as stack:
             if opts.snapshot:
-                try:
-                    server = stack.enter_context(SnapshotServer(opts.snapshot))
-                except SnapshotError as error:
-                    return self.fail(str(error))
+                server = stack.enter_context(self.snapshot)
                 self.settings.set("NEWSBOT_SNAPSHOT_ADDRESS", server.address, priority="cmdline")
             crawlers = []
             for spider_name, arguments in self.plan:

@@ -17,9 +17,9 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import UsageError
 
-from newsbot.command import CrawlingCommand
+from newsbot.command import CrawlingCommand, spider_argument_problem
 from newsbot.index import ArchiveIndex
-from newsbot.spiders.article import url_problem
+from newsbot.spiders.article import ArticleSpider, url_problem
 
 
 class Command(CrawlingCommand):
@@ -51,6 +51,10 @@ class Command(CrawlingCommand):
             raise UsageError(problem)
         if opts.html and not Path(opts.html).is_file():
             raise UsageError(f"no such file: {opts.html}")
+        if given := sorted(opts.spargs.keys() & {"url", "html_file", "ledger"}):
+            raise UsageError(f"-a {given[0]}: fetch sets it (the URL is its argument, a saved page --html FILE)")
+        if problem := spider_argument_problem(ArticleSpider, {**opts.spargs, "url": args[0]}):
+            raise UsageError(problem)
         if opts.html:
             self.settings.set("ROBOTSTXT_OBEY", False, priority="cmdline")
         if opts.record:

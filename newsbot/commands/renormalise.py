@@ -14,7 +14,7 @@ import json
 import logging
 import time
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +35,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.project import get_project_settings
 from twisted.internet.task import deferLater
 
-from newsbot.command import CrawlingCommand
+from newsbot.command import CrawlingCommand, spider_argument_problem
 from newsbot.commands.replay import Command as ReplayCommand
 from newsbot.extensions.progress import int_stats
 from newsbot.items import Article
@@ -134,6 +134,8 @@ class Command(ReplayCommand):
         runs = self.load_runs(args)
         if runs is None:
             return None
+        if problem := spider_argument_problem(RenormaliseSpider, opts.spargs, self.settings):
+            raise UsageError(problem)
         started = time.perf_counter()
         pages = recorded_pages(settings_run(self.settings).responses)
         pipelines = dict(self.settings.getdict("ITEM_PIPELINES"))
@@ -238,7 +240,9 @@ class RenormaliseSpider(WarcSpider):
 class StretchSpider(RenormaliseSpider):
     """The ``warc`` spider over the pages at ``urls`` only (a deriving worker's stretch)."""
 
-    urls: frozenset[str] = frozenset()
+    def __init__(self, urls: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.urls = frozenset(urls)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         async for request in super().start():

@@ -16,7 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
 
-from newsbot.command import CrawlingCommand
+from newsbot.command import CrawlingCommand, spider_argument_problem
 from newsbot.extensions.progress import int_stats, summary_counts
 from newsbot.outcome import EXIT_FAILED, Outcome
 from newsbot.warc import Run, read_runs
@@ -168,7 +168,8 @@ class Command(CrawlingCommand):
         if spider not in self.crawler_process.spider_loader.list():
             raise UsageError(f"no spider {spider!r} here; give --spider NAME")
         arguments = {**(run.spider_arguments if spider == run.spider else {}), **opts.spargs}
-        lacking = missing_arguments(self.crawler_process.spider_loader.load(spider), arguments)
+        spidercls = self.crawler_process.spider_loader.load(spider)
+        lacking = missing_arguments(spidercls, arguments)
         if lacking and opts.spider:
             raise UsageError(f"spider {spider!r} needs -a {lacking[0]}=VALUE")
         if lacking:
@@ -178,6 +179,8 @@ class Command(CrawlingCommand):
                 file=sys.stderr,
             )
             return index, "warc", {}, False
+        if problem := spider_argument_problem(spidercls, arguments, self.settings):
+            raise UsageError(problem)
         return index, spider, arguments, run.obeys_robots
 
     def crawl_in_turn(self, plan: list[tuple[int | None, str, dict[str, Any], bool]]) -> None:

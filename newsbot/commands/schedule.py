@@ -15,10 +15,17 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.log import configure_logging
 
-from newsbot.command import NewsbotCommand, crawl_settings_problem, positive_int, unwritable
+from newsbot.command import (
+    NewsbotCommand,
+    crawl_settings_problem,
+    jobdir_problem,
+    positive_int,
+    spider_argument_problem,
+    unwritable,
+)
 from newsbot.outcome import EXIT_FAILED
 from newsbot.schedule import exclusive, parse_duration, run_crawl, schedule
-from newsbot.snapshot_server import BUNDLED_SNAPSHOT
+from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotError, SnapshotServer
 from newsbot.sources.config import SourcesError, load_sources
 
 logger = logging.getLogger("newsbot.schedule")
@@ -75,14 +82,26 @@ class Command(NewsbotCommand):
             sources = load_sources(self.settings)
         except SourcesError as error:
             raise UsageError(str(error)) from None
-        if args[0] not in sources and args[0] not in get_spider_loader(self.settings).list():
+        loader = get_spider_loader(self.settings)
+        if args[0] not in sources and args[0] not in loader.list():
             raise UsageError(f"no source {args[0]!r}; configured: {', '.join(sources)}")
+        if args[0] not in sources and (
+            problem := spider_argument_problem(loader.load(args[0]), {}, self.settings)
+        ):
+            raise UsageError(f"{problem}; schedule takes a configured source (newsbot sources)")
         try:
             self.interval = parse_duration(opts.every)
         except ValueError as error:
             raise UsageError(str(error)) from None
+        if opts.snapshot:
+            try:
+                SnapshotServer(opts.snapshot)
+            except SnapshotError as error:
+                raise UsageError(str(error)) from None
         self.output_dir = self.archive_folder(opts)
-        if problem := unwritable(self.output_dir) or crawl_settings_problem(self.settings):
+        if problem := (
+            unwritable(self.output_dir) or crawl_settings_problem(self.settings) or jobdir_problem(self.settings)
+        ):
             raise UsageError(problem)
         self.check_index_url()
 

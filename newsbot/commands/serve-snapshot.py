@@ -44,7 +44,7 @@ class Command(NewsbotCommand):
         try:
             server = SnapshotServer(args[0] if args else BUNDLED_SNAPSHOT, opts.port)
         except SnapshotError as error:
-            return self.fail(str(error))
+            raise UsageError(str(error)) from None
         configure_logging(self.settings)
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -25,7 +25,14 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
-from newsbot.outcome import AFTER_STORE_STAT, DEFAULT_MAX_FAILURE_SHARE, EXIT_FAILED, Outcome, run_outcome
+from newsbot.outcome import (
+    AFTER_STORE_STAT,
+    DEFAULT_MAX_FAILURE_SHARE,
+    EXIT_FAILED,
+    RESTORED_STAT,
+    Outcome,
+    run_outcome,
+)
 from newsbot.signals import StoredItems
 
 logger = logging.getLogger(__name__)
@@ -34,6 +41,7 @@ ERASE_LINE = "\r\x1b[K"
 TOTAL = "total"
 COUNTS: tuple[tuple[str, str | tuple[str, ...]], ...] = (
     ("new", "newsbot/new"),
+    ("restored", RESTORED_STAT),
     ("updated", "newsbot/updated"),
     ("unchanged", "newsbot/unchanged"),
     ("skipped", "newsbot/skipped_known"),
@@ -57,11 +65,13 @@ _written: dict[str, list[dict[str, Any]]] = {}
 
 
 def summary_counts(stats: Mapping[str, Any]) -> dict[str, int]:
-    """The run's counts by summary name (``new``, ``given up``, ...), from Scrapy's stats."""
+    """The run's counts by summary name (``new``, ``given up``, ...), from Scrapy's stats; ``new`` leaves out the
+    posts deleted by hand that the run wrote again, counted as ``restored`` (``newsbot/restored``)."""
     counts = {}
     for name, keys in COUNTS:
         keys = (keys,) if isinstance(keys, str) else keys
         counts[name] = sum(int(stats.get(key) or 0) for key in keys)
+    counts["new"] -= counts["restored"]
     return counts
 
 

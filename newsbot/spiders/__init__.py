@@ -3,6 +3,7 @@ and keeping every article they ask for in the failed-article ledger (``newsbot.l
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -35,6 +36,54 @@ logger = logging.getLogger(__name__)
 
 ROBOTS_REFUSAL = "Forbidden by robots.txt"
 NO_ARTICLE = "its page gave no article (refused or a spider error; the log says why)"
+
+
+# Spider attributes Scrapy's own components read, so ``-a NAME=VALUE`` sets them on any spider (Scrapy's docs,
+# "Spider arguments"; e.g. ``HttpAuthMiddleware``, ``UserAgentMiddleware``, ``DownloadTimeoutMiddleware``).
+SCRAPY_SPIDER_ATTRIBUTES = frozenset(
+    {
+        "allowed_domains",
+        "download_maxsize",
+        "download_timeout",
+        "download_warnsize",
+        "handle_httpstatus_list",
+        "http_auth_domain",
+        "http_pass",
+        "http_user",
+        "user_agent",
+    }
+)
+
+
+def spider_parameters(spidercls: type[Spider]) -> tuple[str, ...]:
+    """The named arguments ``spidercls.__init__`` takes (``-a NAME=VALUE``), without ``*args``/``**kwargs``."""
+    return tuple(
+        name
+        for name, parameter in inspect.signature(spidercls.__init__).parameters.items()
+        if name != "self" and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    )
+
+
+def check_argument_names(spidercls: type[Spider], names: Iterable[str]) -> None:
+    """Refuse (``ValueError``) a spider argument ``spidercls`` would silently ignore: one it does not take, that
+    is no spider attribute Scrapy reads (``SCRAPY_SPIDER_ATTRIBUTES``) and does not start with ``_`` (Scrapyd's
+    ``_job``)."""
+    taken = spider_parameters(spidercls)
+    for name in names:
+        if name not in taken and name not in SCRAPY_SPIDER_ATTRIBUTES and not name.startswith("_"):
+            takes = f"it takes -a {', '.join(taken)}" if taken else "it takes none"
+            raise ValueError(f"the {spidercls.name} spider has no argument -a {name}; {takes}")
+
+
+def boolean_argument(name: str, value: bool | str) -> bool:
+    """A yes/no spider argument: ``true``/``false``, ``yes``/``no``, ``1``/``0`` (any case); ``ValueError``
+    naming ``name`` otherwise."""
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower()
+    if word not in ("1", "true", "yes", "0", "false", "no"):
+        raise ValueError(f"-a {name}={value}: expected true or false")
+    return word in ("1", "true", "yes")
 
 
 def failure_reason(failure: Failure) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from newsbot.extraction import article_from_response
 from newsbot.items import Article
 from newsbot.middlewares.saved_page import SAVED_PAGE_META
 from newsbot.sites.base import NotAnArticle
-from newsbot.spiders import UnseenArticles, failure_reason
+from newsbot.spiders import UnseenArticles, boolean_argument, check_argument_names, failure_reason
 
 logger = logging.getLogger(__name__)
 
@@ -50,18 +51,22 @@ class ArticleSpider(scrapy.Spider):
     custom_settings: ClassVar[dict[str, Any]] = {"NEWSBOT_PAGE_PROCESSES": 0}
 
     def __init__(self, url: str, html_file: str | None = None, ledger: bool | str = True, **kwargs: Any) -> None:
+        check_argument_names(type(self), kwargs)
         super().__init__(**kwargs)
         if problem := url_problem(url):
             raise ValueError(problem)
+        if html_file and not Path(html_file).is_file():
+            raise ValueError(f"-a html_file={html_file}: no such file")
         self.url = url
         self.html_file = html_file
-        self.ledger = not html_file and str(ledger).strip().lower() not in ("0", "false", "no")
+        self.ledger = boolean_argument("ledger", ledger) and not html_file
         self.unseen: UnseenArticles | None = None
         self.error: str | None = None
 
     async def start(self) -> Any:
         if not self.ledger:
             meta = {SAVED_PAGE_META: self.html_file} if self.html_file else {}
+            self.crawler.stats.inc_value("newsbot/article_requests")
             yield scrapy.Request(self.url, meta=meta, callback=self.parse, errback=self.failed, dont_filter=True)
             return
         self.unseen = UnseenArticles(self.crawler)
@@ -71,7 +76,9 @@ class ArticleSpider(scrapy.Spider):
             yield request
 
     def request(self, url: str, key: str) -> scrapy.Request:
-        """The request of the article ``key`` at ``url``, its outcome kept in the ledger."""
+        """The request of the article ``key`` at ``url``, its outcome kept in the ledger; counted as
+        ``newsbot/article_requests``."""
+        self.crawler.stats.inc_value("newsbot/article_requests")
         return scrapy.Request(
             url, callback=self.parse, errback=self.failed, cb_kwargs={"key": key}, dont_filter=True
         )

@@ -12,6 +12,7 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector
+from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
@@ -20,9 +21,9 @@ from newsbot.feeds import FeedEntry, NotAFeed, list_entries, parse_feed
 from newsbot.items import Article
 from newsbot.ledger import LedgerEntry
 from newsbot.sites.base import NotAnArticle
-from newsbot.sources.config import DEFAULT_RSSHUB_URL, Source, load_sources, source_from_table
-from newsbot.spiders import UnseenArticles
-from newsbot.spiders.article import failure_reason
+from newsbot.sources.config import DEFAULT_RSSHUB_URL, Source, SourcesError, load_sources, source_from_table
+from newsbot.spiders import UnseenArticles, boolean_argument, check_argument_names
+from newsbot.spiders.article import failure_reason, url_problem
 from newsbot.storage import safe_component
 from newsbot.workers import PageWorkers
 
@@ -31,6 +32,29 @@ logger = logging.getLogger(__name__)
 
 def _text(selector: Selector) -> str:
     return selector.root if isinstance(selector.root, str) else selector.xpath("string()").get("")
+
+
+def adhoc_source(url: str, categories: str, author: str = "", site: str = "", fetch_article: str = "") -> Source:
+    """The source of a feed given by spider arguments (``-a url=... -a categories=group,site,channel``); the
+    posts' folder is ``site``, else the URL's host. ``ValueError`` names the argument that is wrong."""
+    if url_problem(url, length_limit=0):
+        raise ValueError(f"-a url={url[:200]}: not an http(s) URL")
+    names = [part.strip() for part in categories.split(",")]
+    if len(names) != 3 or not all(names):
+        raise ValueError(
+            f"-a categories={categories}: expected three comma-separated names, group,site,channel "
+            "(e.g. 金融,财联社,财联社－电报)"
+        )
+    folder = site or safe_component(urlsplit(url).hostname or "", "feed").lower()
+    table: dict[str, Any] = {"feed": url, "categories": names}
+    if author.strip():
+        table["author"] = author
+    if fetch_article:
+        table["fetch_article"] = boolean_argument("fetch_article", fetch_article)
+    try:
+        return source_from_table(folder, table, DEFAULT_RSSHUB_URL, "feed spider arguments")
+    except SourcesError as error:
+        raise ValueError(f"-a site={folder}: {str(error).rpartition(': ')[2]}") from None
 
 
 class FeedSpider(scrapy.Spider):
@@ -52,35 +76,31 @@ class FeedSpider(scrapy.Spider):
         fetch_article: str = "",
         **kwargs: Any,
     ) -> None:
+        check_argument_names(type(self), kwargs)
         super().__init__(**kwargs)
         if bool(source) == bool(url):
             raise ValueError("give the feed spider either source=NAME or url=URL with categories=A,B,C")
+        adhoc = {"categories": categories, "author": author, "site": site, "fetch_article": fetch_article}
+        if source and (given := [name for name, value in adhoc.items() if value]):
+            raise ValueError(f"-a {given[0]} is for a feed given by -a url=URL; -a source={source} has its own")
         self.source_name = source
-        self.adhoc: dict[str, Any] = {
-            "feed": url,
-            "categories": [part.strip() for part in categories.split(",")],
-        }
-        if author:
-            self.adhoc["author"] = author
-        if fetch_article:
-            self.adhoc["fetch_article"] = fetch_article.strip().lower() in ("1", "true", "yes")
-        self.site = site or safe_component(urlsplit(url).hostname or "", "feed").lower()
+        self.adhoc_source = adhoc_source(url, **adhoc) if url else None
         self.source: Source | None = None
         self.unseen: UnseenArticles | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.source = spider.resolve_source()
+        spider.source = spider.check_settings(crawler.settings)
         spider.page_workers = PageWorkers.of(crawler)
         return spider
 
-    def resolve_source(self) -> Source:
-        """The source this spider crawls, from the sources file or its ad-hoc arguments."""
-        if not self.source_name:
-            rsshub_url = self.settings.get("NEWSBOT_RSSHUB_URL") or DEFAULT_RSSHUB_URL
-            return source_from_table(self.site, self.adhoc, rsshub_url, "feed spider arguments")
-        sources = load_sources(self.settings)
+    def check_settings(self, settings: BaseSettings) -> Source:
+        """The source this spider crawls: its ad-hoc feed, else ``source`` from the sources file the settings
+        name; ``ValueError`` for a name that is no feed or list source there."""
+        if self.adhoc_source is not None:
+            return self.adhoc_source
+        sources = load_sources(settings)
         source = sources.get(self.source_name)
         if source is None or source.spider != self.name:
             feeds = ", ".join(name for name, known in sources.items() if known.spider == self.name)

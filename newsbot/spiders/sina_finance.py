@@ -50,7 +50,7 @@ from newsbot.sources.sina_finance import (
     listed_before,
     parse_roll_page,
 )
-from newsbot.spiders import UnseenArticles, retryable
+from newsbot.spiders import UnseenArticles, check_argument_names, retryable
 from newsbot.spiders.article import failure_reason
 from newsbot.workers import PageWorkers
 
@@ -102,6 +102,17 @@ def parse_since(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def parse_max_pages(value: int | str) -> int:
+    """A ``max_pages`` argument: a whole number of at least 1; ``ValueError`` otherwise."""
+    try:
+        pages = int(value)
+    except ValueError:
+        pages = 0
+    if pages < 1:
+        raise ValueError(f"-a max_pages={value}: expected a whole number of 1 or more")
+    return pages
+
+
 # The key of spider.state (saved in JOBDIR on close) that says a stopped walk left its requests queued there.
 QUEUE_SAVED = "newsbot_queue_saved"
 # A file in JOBDIR while a run is under way: found at start, it says the last run was killed.
@@ -137,12 +148,13 @@ class SinaFinanceSpider(scrapy.Spider):
         since: str | datetime | None = None,
         **kwargs: Any,
     ) -> None:
+        check_argument_names(type(self), kwargs)
         super().__init__(**kwargs)
         self.channels = [channel_by_key(key.strip()) for key in channels.split(",") if key.strip()] or list(
             CHANNELS
         )
         self.since = parse_since(since) if isinstance(since, str) and since.strip() else since or None
-        self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        self.max_pages = parse_max_pages(max_pages) if max_pages not in (None, "") else None
         if self.max_pages is None and self.since is None:
             self.max_pages = DEFAULT_MAX_PAGES
         self.unseen: UnseenArticles | None = None

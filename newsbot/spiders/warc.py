@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import scrapy
 from itemadapter import ItemAdapter
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
@@ -20,6 +22,7 @@ from newsbot.items import Article
 from newsbot.middlewares.replay import REPLAY_RECORD_META, settings_run
 from newsbot.sites.base import NotAnArticle
 from newsbot.sources.sina_finance import TABLE_ORDER, Listed, channel_of_listing, filing, listing_entries
+from newsbot.spiders import check_argument_names
 from newsbot.spiders.article import failure_reason
 from newsbot.warc import Run, decoded_body, read_response
 
@@ -63,6 +66,18 @@ class WarcSpider(scrapy.Spider):
     Sina Finance listings name gets the crawl's filing (``filing``) and its listing's date, where it gives one."""
 
     name = "warc"
+
+    def __init__(self, **kwargs: Any) -> None:
+        check_argument_names(type(self), kwargs)
+        super().__init__(**kwargs)
+
+    def check_settings(self, settings: BaseSettings) -> None:
+        """Refuse (``ValueError``) a crawl without recordings to answer from (``NEWSBOT_REPLAY_FILES``, set by
+        ``newsbot replay`` and ``newsbot renormalise``)."""
+        if not settings.getlist("NEWSBOT_REPLAY_FILES"):
+            raise ValueError(
+                "the warc spider reads recorded crawls: run it as newsbot replay F.warc.gz or newsbot renormalise"
+            )
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         run = settings_run(self.settings)
