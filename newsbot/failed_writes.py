@@ -1,0 +1,124 @@
+"""Writes to the archive that fail (a full disk, a read-only or failing device): their reason, their stats, and
+the check a crawl makes before it fetches anything.
+
+Every failed write of a crawl (a post, the index, the failed-article ledger, the walks and listed notes, the run
+history) is counted as ``newsbot/failed_writes`` and ``newsbot/failed_writes/<what>/<reason>``, and makes the
+run fail (``newsbot.outcome``). Reasons: ``no_space`` (``ENOSPC``, SQLite's ``SQLITE_FULL``, PostgreSQL's
+``disk_full``), ``quota``, ``read_only``, ``permission``, ``io_error``, ``locked``, ``corrupt``, else the error's
+type name.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from scrapy.statscollectors import StatsCollector
+
+from newsbot.history import open_history
+from newsbot.index.backends import INDEX_ERRORS, open_index
+from newsbot.index.database import index_path
+from newsbot.index.rebuild import LOCK_FILE
+from newsbot.ledger import open_ledger
+from newsbot.outcome import FAILED_WRITES_STAT
+from newsbot.revisits import open_listed
+
+_ERRNO_REASONS = {
+    errno.ENOSPC: "no_space",
+    errno.EDQUOT: "quota",
+    errno.EROFS: "read_only",
+    errno.EACCES: "permission",
+    errno.EPERM: "permission",
+    errno.EIO: "io_error",
+}
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html).
+_SQLITE_REASONS = {
+    13: "no_space",  # SQLITE_FULL
+    8: "read_only",  # SQLITE_READONLY
+    3: "permission",  # SQLITE_PERM
+    10: "io_error",  # SQLITE_IOERR
+    5: "locked",  # SQLITE_BUSY
+    6: "locked",  # SQLITE_LOCKED
+    11: "corrupt",  # SQLITE_CORRUPT
+    26: "corrupt",  # SQLITE_NOTADB
+}
+# PostgreSQL's SQLSTATEs (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+_SQLSTATE_REASONS = {"53100": "no_space", "58030": "io_error", "25006": "read_only"}
+_MESSAGES = {"no_space": os.strerror(errno.ENOSPC), "quota": os.strerror(errno.EDQUOT)}
+
+
+def write_error_reason(error: BaseException) -> str:
+    """The stat name of why a write failed: ``no_space``, ``read_only``, ... or the error's type name."""
+    if isinstance(error, OSError) and error.errno in _ERRNO_REASONS:
+        return _ERRNO_REASONS[error.errno]
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in _SQLITE_REASONS:
+            return _SQLITE_REASONS[code & 0xFF]
+        if "disk is full" in str(error):
+            return "no_space"
+    if isinstance(error, psycopg.Error) and error.sqlstate in _SQLSTATE_REASONS:
+        return _SQLSTATE_REASONS[error.sqlstate]
+    return type(error).__name__
+
+
+def write_error_text(error: BaseException) -> str:
+    """A failed write's cause in one line: ``No space left on device`` for every spelling of a full disk, else
+    the error's own first line (an ``OSError`` without its errno prefix)."""
+    reason = write_error_reason(error)
+    if reason in _MESSAGES:
+        return _MESSAGES[reason]
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+
+
+def count_failed_write(stats: StatsCollector, what: str, error: BaseException, count: int = 1) -> None:
+    """Count ``count`` failed writes of ``what`` (``posts``, ``index``, ``ledger``, ``walks``, ``listed``,
+    ``history``) as ``newsbot/failed_writes`` and ``newsbot/failed_writes/<what>/<reason>``."""
+    stats.inc_value(FAILED_WRITES_STAT, count)
+    stats.inc_value(f"{FAILED_WRITES_STAT}/{what}/{write_error_reason(error)}", count)
+
+
+def _created_below(folder: Path) -> list[Path]:
+    """The folders from ``folder`` up that do not exist yet, deepest first."""
+    return [path for path in (folder, *folder.parents) if not path.exists()]
+
+
+def archive_write_problem(output_dir: Path | str, settings: Mapping[str, Any] | None = None) -> str | None:
+    """Why a crawl cannot write the archive in ``output_dir`` now, in one line (``cannot write the archive DIR:
+    No space left on device``), else ``None``.
+
+    It opens the index and the tables kept beside it for writing, as the crawl will (creating what is missing,
+    in SQLite transactions). On failure it removes the index files and folders it created, so a full disk
+    leaves no half-made archive; an index that was there is left as SQLite rolled it back.
+    """
+    folder = Path(output_dir)
+    created = _created_below(index_path(folder).parent)
+    index_existed = index_path(folder).exists()
+    try:
+        open_index(folder, settings).close()
+        for opener in (open_ledger, open_listed, open_history):
+            opener(folder, settings).close()
+    except (*INDEX_ERRORS, OSError) as error:
+        if not index_existed:
+            _remove_made(folder, created)
+        return f"cannot write the archive {folder}: {write_error_text(error)}"
+    return None
+
+
+def _remove_made(folder: Path, created: list[Path]) -> None:
+    """Remove the index files a failed first opening made in ``folder`` and the ``created`` folders, if empty."""
+    index = index_path(folder)
+    for name in (index.name, f"{index.name}-wal", f"{index.name}-shm", f"{index.name}-journal", LOCK_FILE):
+        (index.parent / name).unlink(missing_ok=True)
+    for path in created:
+        try:
+            path.rmdir()
+        except OSError:
+            return
