@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,9 +22,8 @@ import psycopg
 from scrapy.statscollectors import StatsCollector
 
 from newsbot.history import open_history
-from newsbot.index.backends import INDEX_ERRORS, open_index
+from newsbot.index.backends import INDEX_ERRORS, index_url, open_index
 from newsbot.index.database import index_path
-from newsbot.index.rebuild import LOCK_FILE
 from newsbot.ledger import open_ledger
 from newsbot.outcome import FAILED_WRITES_STAT
 from newsbot.revisits import open_listed
@@ -85,7 +85,7 @@ def count_failed_write(stats: StatsCollector, what: str, error: BaseException, c
     stats.inc_value(f"{FAILED_WRITES_STAT}/{what}/{write_error_reason(error)}", count)
 
 
-def _created_below(folder: Path) -> list[Path]:
+def _missing_folders(folder: Path) -> list[Path]:
     """The folders from ``folder`` up that do not exist yet, deepest first."""
     return [path for path in (folder, *folder.parents) if not path.exists()]
 
@@ -94,31 +94,31 @@ def archive_write_problem(output_dir: Path | str, settings: Mapping[str, Any] | 
     """Why a crawl cannot write the archive in ``output_dir`` now, in one line (``cannot write the archive DIR:
     No space left on device``), else ``None``.
 
-    It opens the index and the tables kept beside it for writing, as the crawl will (creating what is missing,
-    in SQLite transactions). On failure it removes the index files and folders it created, so a full disk
-    leaves no half-made archive; an index that was there is left as SQLite rolled it back.
+    It creates, beside the index, a private index with every table a crawl writes (in SQLite transactions, as
+    the crawl will) and removes it again, with the folders it had to make; with ``NEWSBOT_INDEX_URL`` it opens
+    those tables in PostgreSQL instead. The archive is left as it was, full disk or not, and a crawl running
+    in it meanwhile is not disturbed.
     """
     folder = Path(output_dir)
-    created = _created_below(index_path(folder).parent)
-    index_existed = index_path(folder).exists()
+    openers = (open_index, open_ledger, open_listed, open_history)
+    if index_url(settings):
+        target, made = folder, []
+    else:
+        target = index_path(folder).parent / f"probe-{os.getpid()}"
+        made = _missing_folders(target.parent)
     try:
-        open_index(folder, settings).close()
-        for opener in (open_ledger, open_listed, open_history):
-            opener(folder, settings).close()
+        if target is not folder:
+            target.mkdir(parents=True)
+        for opener in openers:
+            opener(target, settings).close()
     except (*INDEX_ERRORS, OSError) as error:
-        if not index_existed:
-            _remove_made(folder, created)
         return f"cannot write the archive {folder}: {write_error_text(error)}"
+    finally:
+        if target is not folder:
+            shutil.rmtree(target, ignore_errors=True)
+        for path in made:
+            try:
+                path.rmdir()
+            except OSError:
+                break
     return None
-
-
-def _remove_made(folder: Path, created: list[Path]) -> None:
-    """Remove the index files a failed first opening made in ``folder`` and the ``created`` folders, if empty."""
-    index = index_path(folder)
-    for name in (index.name, f"{index.name}-wal", f"{index.name}-shm", f"{index.name}-journal", LOCK_FILE):
-        (index.parent / name).unlink(missing_ok=True)
-    for path in created:
-        try:
-            path.rmdir()
-        except OSError:
-            return

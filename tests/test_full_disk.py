@@ -18,7 +18,7 @@ import pytest
 from newsbot.failed_writes import archive_write_problem, write_error_reason, write_error_text
 from newsbot.ledger import ledger_entries
 from newsbot.outcome import run_outcome
-from newsbot.revisits import ListedTable
+from newsbot.revisits import open_listed
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, MANIFEST
 from tests import disk_faults
 from tests.disk_faults import PRELUDE, disk_full_error
@@ -52,8 +52,8 @@ def test_a_failed_write_fails_the_run_and_names_what_and_why():
     assert run_outcome({**stats, "newsbot/failed_writes": 0}).exit_status == 0
 
 
-def test_walks_opened_at_the_start_only_deepen_and_are_settled_at_the_close(tmp_path):
-    with ListedTable(tmp_path) as table:
+def test_walks_opened_at_the_start_only_deepen_and_are_settled_at_the_close(tmp_path, index_settings):
+    with open_listed(tmp_path, index_settings) as table:
         table.walking("china", 7)
         table.walk_at_least({"china": 5, "stock": 5})
         assert table.open_walks() == {"china": 7, "stock": 5}
