@@ -85,6 +85,14 @@ def count_failed_write(stats: StatsCollector, what: str, error: BaseException, c
     stats.inc_value(f"{FAILED_WRITES_STAT}/{what}/{write_error_reason(error)}", count)
 
 
+def open_archive_tables(output_dir: Path | str, settings: Mapping[str, Any] | None = None) -> None:
+    """Open, creating what is missing, the index of ``output_dir`` and every table a crawl writes beside it
+    (ledger, listed and walks, run history), then close them; raises ``sqlite3.Error``, ``psycopg.Error`` or
+    ``OSError`` when they cannot be written (a full disk)."""
+    for opener in (open_index, open_ledger, open_listed, open_history):
+        opener(output_dir, settings).close()
+
+
 def _missing_folders(folder: Path) -> list[Path]:
     """The folders from ``folder`` up that do not exist yet, deepest first."""
     return [path for path in (folder, *folder.parents) if not path.exists()]
@@ -100,7 +108,6 @@ def archive_write_problem(output_dir: Path | str, settings: Mapping[str, Any] | 
     in it meanwhile is not disturbed.
     """
     folder = Path(output_dir)
-    openers = (open_index, open_ledger, open_listed, open_history)
     if index_url(settings):
         target, made = folder, []
     else:
@@ -109,8 +116,7 @@ def archive_write_problem(output_dir: Path | str, settings: Mapping[str, Any] | 
     try:
         if target is not folder:
             target.mkdir(parents=True)
-        for opener in openers:
-            opener(target, settings).close()
+        open_archive_tables(target, settings)
     except (*INDEX_ERRORS, OSError) as error:
         return f"cannot write the archive {folder}: {write_error_text(error)}"
     finally:

@@ -122,19 +122,6 @@ class Listed:
         """Each channel whose last walk did not finish, with the listing page it still has to reach."""
         return dict(self._select("SELECT channel, page FROM walks"))
 
-    def walking(self, channel: str, page: int) -> None:
-        """Note that the walk of ``channel`` goes on to listing ``page`` (kept until ``walked``)."""
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO walks VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET page = excluded.page",
-                (channel, page),
-            )
-
-    def walked(self, channel: str) -> None:
-        """Note that the walk of ``channel`` finished."""
-        with self._write() as db:
-            db.execute("DELETE FROM walks WHERE channel = ?", (channel,))
-
     def walk_at_least(self, pages: Mapping[str, int]) -> None:
         """Note, in one transaction, that the walk of each channel of ``pages`` has to reach at least that
         listing page (a page already noted deeper is kept)."""

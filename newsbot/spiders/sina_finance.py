@@ -35,6 +35,7 @@ from newsbot.identity import article_key
 from newsbot.index.backends import INDEX_ERRORS
 from newsbot.items import Article
 from newsbot.ledger import LedgerEntry
+from newsbot.pipelines.archive import ARCHIVE_UNWRITABLE
 from newsbot.revisits import ListedTable, Note, PostgresListedTable, Seen, needs_revisit, open_listed
 from newsbot.sites import sina
 from newsbot.sites.base import NotAnArticle
@@ -122,8 +123,6 @@ def discard_killed_job(jobdir: Path) -> bool:
 
 
 DEFAULT_MAX_PAGES = 5
-# The reason a run closes with when it cannot note its walks before fetching anything (a full disk).
-ARCHIVE_UNWRITABLE = "archive_unwritable"
 DEFAULT_REVISIT_RECENT_DAYS = 2.0
 DEFAULT_REVISIT_INTERVAL_HOURS = 6.0
 
@@ -484,13 +483,16 @@ class SinaFinanceSpider(scrapy.Spider):
 
     def listing_failed(self, failure: Failure) -> None:
         channel_key, page = failure.request.cb_kwargs["channel_key"], failure.request.cb_kwargs["page"]
+        walks = failure.request.callback == self.parse_roll
         if refused(failure):
             logger.info("listing not fetched: %s %s", failure.value, failure.request.url)
-            self.keep_walk(channel_key, None)
+            if walks:
+                self.keep_walk(channel_key, None)
             return
         self.crawler.stats.inc_value("newsbot/failed/listing")
         logger.warning("listing page failed: %s %s", failure_reason(failure), failure.request.url)
-        self.keep_walk(channel_key, page if retryable(failure) else None)
+        if walks:
+            self.keep_walk(channel_key, page if retryable(failure) else None)
 
     def article_failed(self, failure: Failure) -> None:
         self.unseen.failed(failure)
