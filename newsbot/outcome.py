@@ -2,8 +2,9 @@
 
 Exit status: ``0`` when the run did its job, ``1`` when it failed, ``2`` for a usage error (Scrapy's
 ``UsageError``). A run failed when it did not finish, when a monitor raised an alarm (``newsbot/alarms``),
-when it archived nothing and something failed, when failures exceed ``max_failure_share`` of the
-articles and listings it tried, or when a pipeline after the store raised on a stored article
+when a write to the archive failed (``newsbot/failed_writes``: a post, the index, the failed-article ledger,
+the walks, the listing notes or the run history), when it archived nothing and something failed, when
+failures exceed ``max_failure_share`` of the articles and listings it tried, or when a pipeline after the store raised on a stored article
 (``newsbot/failed_after_store``: the post is archived and counted once, as new or updated). Items a listing named but that could not be read (``newsbot/failed/item``: bad
 data from the source, refused and counted) count towards the first rule, not the share.
 """
@@ -28,10 +29,25 @@ LISTING_STAT = "newsbot/listings"
 AFTER_STORE_STAT = "newsbot/failed_after_store"
 ALARMS_STAT = "newsbot/alarms"
 RESTORED_STAT = "newsbot/restored"
+FAILED_WRITES_STAT = "newsbot/failed_writes"
 
 
 def _count(stats: Mapping[str, Any], *keys: str) -> int:
     return sum(int(stats.get(key) or 0) for key in keys)
+
+
+def failed_write_reasons(stats: Mapping[str, Any]) -> str:
+    """The failed writes by what and why, from ``newsbot/failed_writes/<what>/<reason>``: ``ledger no_space 3,
+    posts no_space 2``, the most first."""
+    prefix = f"{FAILED_WRITES_STAT}/"
+    counts = {
+        key[len(prefix) :].replace("/", " "): int(value or 0)
+        for key, value in stats.items()
+        if key.startswith(prefix)
+    }
+    return ", ".join(
+        f"{name} {count}" for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +87,11 @@ def run_outcome(stats: Mapping[str, Any], max_failure_share: float = DEFAULT_MAX
         return Outcome(EXIT_FAILED, f"{alarms} monitor alarm{'s' * (alarms != 1)}")
     if listings and listings_failed >= listings:
         return Outcome(EXIT_FAILED, f"every listing failed ({listings_failed} of {listings})")
+    if failed_writes := _count(stats, FAILED_WRITES_STAT):
+        writes = f"{failed_writes} write{'s' * (failed_writes != 1)} to the archive failed"
+        updated = _count(stats, "newsbot/updated")
+        done_part = f"{archived - updated} new, {updated} updated, but " if archived else ""
+        return Outcome(EXIT_FAILED, f"{done_part}{writes} ({failed_write_reasons(stats)})")
     if failed and not archived:
         return Outcome(EXIT_FAILED, f"nothing archived, {failed} failed")
     tried_failed = failed - _count(stats, ITEM_REFUSED_STAT)
@@ -83,5 +104,7 @@ def run_outcome(stats: Mapping[str, Any], max_failure_share: float = DEFAULT_MAX
     restored = _count(stats, RESTORED_STAT)
     counts = f"{archived - updated - restored} new, {f'{restored} restored, ' if restored else ''}{updated} updated"
     if after_store := _count(stats, AFTER_STORE_STAT):
-        return Outcome(EXIT_FAILED, f"{counts}, but a pipeline after the store raised on {after_store} of them")
+        return Outcome(
+            EXIT_FAILED, f"{counts}, but a pipeline after the store raised on {after_store} of them"
+        )
     return Outcome(EXIT_OK, counts)

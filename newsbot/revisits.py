@@ -1,7 +1,9 @@
 """What a listing last said of each archived article (its ``mtime`` and title) and when it was last visited,
 so a crawl requests an archived article again when the site corrected it; and which channel walks a run left
 unfinished (table ``walks``: the listing page the walk still has to reach), so the next run pages that far even
-where the first pages hold only archived articles.
+where the first pages hold only archived articles. A crawl notes every walk it starts before it fetches
+anything (``walk_at_least``) and settles them when it closes (``settle_walks``), so a run killed, or one that
+could not write what it needed, leaves its walks open to their full depth.
 
 Both live where the index is (``open_listed``): in the output folder's SQLite file (``ListedTable``, an
 ``IndexTable``: repaired, never mid-swap, reopened after a ``reindex``, which carries them over since they are
@@ -120,18 +122,29 @@ class Listed:
         """Each channel whose last walk did not finish, with the listing page it still has to reach."""
         return dict(self._select("SELECT channel, page FROM walks"))
 
-    def walking(self, channel: str, page: int) -> None:
-        """Note that the walk of ``channel`` goes on to listing ``page`` (kept until ``walked``)."""
+    def walk_at_least(self, pages: Mapping[str, int]) -> None:
+        """Note, in one transaction, that the walk of each channel of ``pages`` has to reach at least that
+        listing page (a page already noted deeper is kept)."""
         with self._write() as db:
-            db.execute(
-                "INSERT INTO walks VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET page = excluded.page",
-                (channel, page),
-            )
+            for channel, page in pages.items():
+                db.execute(
+                    "INSERT INTO walks VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET page = CASE"
+                    " WHEN excluded.page > walks.page THEN excluded.page ELSE walks.page END",
+                    (channel, page),
+                )
 
-    def walked(self, channel: str) -> None:
-        """Note that the walk of ``channel`` finished."""
+    def settle_walks(self, ends: Mapping[str, int | None]) -> None:
+        """Note, in one transaction, how each channel's walk of ``ends`` ended: finished (``None``, its note
+        removed) or the listing page the next run still has to reach."""
         with self._write() as db:
-            db.execute("DELETE FROM walks WHERE channel = ?", (channel,))
+            for channel, page in ends.items():
+                if page is None:
+                    db.execute("DELETE FROM walks WHERE channel = ?", (channel,))
+                else:
+                    db.execute(
+                        "INSERT INTO walks VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET page = excluded.page",
+                        (channel, page),
+                    )
 
 
 class ListedTable(Listed, IndexTable):

@@ -54,6 +54,7 @@ EXTENSIONS = {
 }
 
 ITEM_PIPELINES = {
+    "newsbot.pipelines.archive.ArchiveWritablePipeline": 100,
     "newsbot.pipelines.normalise.NormalisePipeline": 300,
     "newsbot.pipelines.dedupe.DedupePipeline": 400,
     "newsbot.pipelines.store.StorePipeline": 500,

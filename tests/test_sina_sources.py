@@ -235,16 +235,14 @@ def test_listed_table_keeps_mtime_title_and_visit_per_key_and_open_walks(tmp_pat
     assert table.get("sina:a") is None
     table.note("sina:a", SEED_TIME, "甲", NOW)
     table.note("sina:b", None, "乙", NOW)
-    table.walking("china", 2)
-    table.walking("stock", 3)
+    table.walk_at_least({"china": 2, "stock": 3})
     table.close()
     table = open_listed(tmp_path, index_settings)
     assert table.get("sina:a") == Seen(SEED_TIME, "甲", NOW)
     assert table.get("sina:b") == Seen(None, "乙", NOW)
     table.note("sina:a", NOW, "甲2", NOW)
     assert table.get("sina:a") == Seen(NOW, "甲2", NOW)
-    table.walking("china", 4)
-    table.walked("stock")
+    table.settle_walks({"china": 4, "stock": None})
     assert table.open_walks() == {"china": 4}
     table.note_many([("sina:a", None, "甲3", SEED_TIME), ("sina:c", SEED_TIME, "丙", NOW)])
     assert (table.get("sina:a"), table.get("sina:c")) == (Seen(None, "甲3", SEED_TIME), Seen(SEED_TIME, "丙", NOW))

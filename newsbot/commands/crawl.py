@@ -15,6 +15,7 @@ from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
 from newsbot.command import CrawlingCommand, positive_int, spider_argument_problem
+from newsbot.failed_writes import archive_write_problem
 from newsbot.snapshot_server import BUNDLED_SNAPSHOT, SnapshotError, SnapshotServer
 from newsbot.sources.config import FILE_VARIABLE, SourcesError, load_sources, sources_path
 from newsbot.spiders import spider_parameters
@@ -88,6 +89,9 @@ class Command(CrawlingCommand):
         except UsageError as error:
             self.log_error(str(error))
             raise
+        if problem := archive_write_problem(self.settings["NEWSBOT_OUTPUT_DIR"], self.settings):
+            self.fail(problem)
+            raise SystemExit(self.exitcode)
 
     def targets(
         self,

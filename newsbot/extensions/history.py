@@ -1,4 +1,5 @@
-"""Record every run in the run history (``newsbot.history``) when its spider closes, after the monitors."""
+"""Record every run in the run history (``newsbot.history``) when its engine stops: after the monitors and
+after every component wrote what it writes at the close, so the exit status recorded is the run's."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 from itemadapter import ItemAdapter
-from scrapy import Spider, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
 
+from newsbot.failed_writes import count_failed_write, write_error_text
 from newsbot.history import open_history, run_from_stats, source_name, utc_text
 from newsbot.index.backends import INDEX_ERRORS
 from newsbot.outcome import DEFAULT_MAX_FAILURE_SHARE
@@ -18,8 +20,9 @@ logger = logging.getLogger(__name__)
 
 
 class RunHistoryRecorder:
-    """Write one ``runs`` row per crawl at ``spider_closed``; a database that cannot be written is logged and
-    counted as ``newsbot/failed/history``, the crawl's own result unchanged.
+    """Write one ``runs`` row per crawl at ``engine_stopped`` (before the summary); a database that cannot be
+    written is one ERROR line, counted as ``newsbot/failed/history`` and ``newsbot/failed_writes/history/<reason>``,
+    and makes the run fail (``newsbot.outcome``).
 
     Settings: ``NEWSBOT_OUTPUT_DIR``, ``NEWSBOT_MAX_FAILURE_SHARE`` (for the exit status recorded)."""
 
@@ -38,7 +41,7 @@ class RunHistoryRecorder:
             settings.getfloat("NEWSBOT_MAX_FAILURE_SHARE", DEFAULT_MAX_FAILURE_SHARE),
         )
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
     def item_scraped(self, item: object) -> None:
@@ -48,7 +51,10 @@ class RunHistoryRecorder:
         ):
             self.newest = published
 
-    def spider_closed(self, spider: Spider) -> None:
+    def engine_stopped(self) -> None:
+        spider = self.crawler.spider
+        if spider is None:
+            return
         stats = self.crawler.stats
         run = run_from_stats(
             source_name(spider),
@@ -61,4 +67,5 @@ class RunHistoryRecorder:
                 history.record(run)
         except (*INDEX_ERRORS, OSError) as error:
             stats.inc_value("newsbot/failed/history")
-            logger.error("run history not written to %s: %s", self.output_dir, error)
+            count_failed_write(stats, "history", error)
+            logger.error("run history not written to %s: %s", self.output_dir, write_error_text(error))

@@ -21,6 +21,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
+from newsbot.failed_writes import count_failed_write
 from newsbot.identity import post_name
 from newsbot.index import Entry, Index
 from newsbot.index.backends import INDEX_ERRORS, claims_of, open_index
@@ -183,6 +184,8 @@ class StorePipeline:
         """Count and log one post that could not be stored; the exception to drop it with."""
         self.stats.inc_value(f"newsbot/failed/{reason}")
         self.stats.inc_value("newsbot/failed")
+        if retry:
+            count_failed_write(self.stats, "posts" if reason == "write" else reason, error)
         logger.error("%s: %s", message, error)
         return (RetryLater if retry else DropItem)(f"{reason} failed: {error}", log_level="DEBUG")
 
@@ -302,6 +305,7 @@ class StorePipeline:
         try:
             self.ledger.remove_many(entry.key for entry in entries)
         except INDEX_ERRORS as error:
+            count_failed_write(self.stats, "ledger", error)
             logger.warning(
                 "stored %s but could not take them out of the failed-article ledger: %s",
                 ", ".join(entry.path for entry in entries),

@@ -17,6 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsbot.distributed import joined_run
+from newsbot.failed_writes import count_failed_write
 from newsbot.identity import article_key
 from newsbot.index.backends import INDEX_ERRORS, open_index
 from newsbot.ledger import (
@@ -114,7 +115,9 @@ class UnseenArticles:
     then are given up (``newsbot/ledger/given_up``). Index entries under ``folders`` whose post is missing enter
     it as due; their posts written again are counted as ``newsbot/restored`` too (they are no new articles).
     An article whose page this process received and that gave no item is given up when the run finishes; one it
-    never received (another worker of a shared frontier took it) stays as the ledger holds it.
+    never received (another worker of a shared frontier took it) stays as the ledger holds it. Keys whose
+    ledger entry could not be written and that the archive does not hold when the run closes are
+    ``unaccounted``: a spider that walks listings leaves its walks open for the next run then.
     """
 
     def __init__(self, crawler: Crawler, source: str = "", folders: Iterable[str] = ()) -> None:
@@ -128,6 +131,8 @@ class UnseenArticles:
         self.pending: dict[str, str] = {}
         self.received: set[str] = set()
         self.restoring: set[str] = set()
+        self.unrecorded: set[str] = set()
+        self.unaccounted: set[str] = set()
         output_dir = self.output_dir = Path(settings.get("NEWSBOT_OUTPUT_DIR", "output"))
         self.index = open_index(output_dir, settings)
         self.ledger = open_ledger(output_dir, settings)
@@ -149,7 +154,16 @@ class UnseenArticles:
             if not entry.url:
                 unknown += 1
                 continue
-            self.write(self.ledger.requested, entry.key, entry.url, self.source, {}, now, MISSING_POST)
+            self.write(
+                self.ledger.requested,
+                entry.key,
+                entry.url,
+                self.source,
+                {},
+                now,
+                MISSING_POST,
+                entering=[entry.key],
+            )
             self.restoring.add(entry.key)
             found += 1
         if found:
@@ -186,7 +200,13 @@ class UnseenArticles:
             entered.append((key, url, context))
             keys.append(key)
         if entered:
-            self.write(self.ledger.requested_many, entered, self.source, utc_now())
+            self.write(
+                self.ledger.requested_many,
+                entered,
+                self.source,
+                utc_now(),
+                entering=[key for key, _, _ in entered],
+            )
         return keys
 
     def post_kept(self, key: str) -> bool:
@@ -231,7 +251,7 @@ class UnseenArticles:
         self.pending[key] = url
         if self.index.knows(key) and not self.post_kept(key):
             self.restoring.add(key)
-        self.write(self.ledger.requested, key, url, self.source, {}, utc_now())
+        self.write(self.ledger.requested, key, url, self.source, {}, utc_now(), entering=[key])
 
     def answered(self, key: str, url: str, canonical_url: str | None) -> str:
         """The key of the article the page of ``key`` gave (``article_key`` of its URL and canonical link): when
@@ -267,13 +287,16 @@ class UnseenArticles:
             self.stats.inc_value("newsbot/ledger/given_up")
             logger.warning("gave up on %s after %d attempts: %s", entry.url, entry.attempts, error)
 
-    def write(self, change: Callable[..., Any], *args: Any) -> Any:
+    def write(self, change: Callable[..., Any], *args: Any, entering: Iterable[str] = ()) -> Any:
         """``change(*args)`` on the ledger; a failure (a full disk) is counted as ``newsbot/ledger/errors`` and
-        logged, and the articles stay as the ledger last held them."""
+        ``newsbot/failed_writes/ledger/<reason>`` and logged, and the articles stay as the ledger last held them;
+        the keys it was ``entering`` are kept as ``unrecorded``."""
         try:
             return change(*args)
         except INDEX_ERRORS as error:
             self.stats.inc_value("newsbot/ledger/errors")
+            count_failed_write(self.stats, "ledger", error)
+            self.unrecorded.update(entering)
             logger.error("could not update the failed-article ledger (%s): %s", change.__name__, error)
             return None
 
@@ -315,5 +338,9 @@ class UnseenArticles:
             for key in self.received.intersection(self.pending):
                 self.record_failure(key, NO_ARTICLE, retry=False)
             self.pending.clear()
+        try:
+            self.unaccounted = {key for key in self.unrecorded if not self.index.knows(key)}
+        except INDEX_ERRORS:
+            self.unaccounted = set(self.unrecorded)
         self.ledger.close()
         self.index.close()

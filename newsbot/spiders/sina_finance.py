@@ -17,6 +17,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
+    CloseSpider,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
@@ -28,10 +29,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.job import job_dir
 from twisted.python.failure import Failure
 
+from newsbot.distributed import joined_run
+from newsbot.failed_writes import count_failed_write, write_error_text
 from newsbot.identity import article_key
 from newsbot.index.backends import INDEX_ERRORS
 from newsbot.items import Article
 from newsbot.ledger import LedgerEntry
+from newsbot.pipelines.archive import ARCHIVE_UNWRITABLE
 from newsbot.revisits import ListedTable, Note, PostgresListedTable, Seen, needs_revisit, open_listed
 from newsbot.sites import sina
 from newsbot.sites.base import NotAnArticle
@@ -137,7 +141,13 @@ DEFAULT_REVISIT_INTERVAL_HOURS = 6.0
 class SinaFinanceSpider(scrapy.Spider):
     """Crawl Sina Finance channels: follow a channel's listing pages until one holds only archived articles
     (with ``since``, until its items are older than that date), request what the archive lacks and what the
-    site corrected since it was archived."""
+    site corrected since it was archived.
+
+    Before it fetches anything it notes every channel's walk as open to the depth this run may reach
+    (``ListedTable.walk_at_least``; a run that cannot is closed as ``archive_unwritable``); when it closes it
+    settles them (``settle_walks``) only if it finished and every article it asked for is accounted for (stored,
+    a known duplicate, or in the failed-article ledger). A run killed, or one whose writes failed, thus leaves
+    its walks open and the next run walks that deep, so no article behind a page of archived ones is lost."""
 
     name = "sina-finance"
 
@@ -163,6 +173,8 @@ class SinaFinanceSpider(scrapy.Spider):
         self.fresh_keys: set[str] = set()
         self.walked: dict[str, set[str]] = {}
         self.unfinished: dict[str, int] = {}
+        self.walk_depth: dict[str, int] = {}
+        self.walk_ends: dict[str, int | None] = {}
         self.notes: list[Note] = []
 
     @classmethod
@@ -175,7 +187,11 @@ class SinaFinanceSpider(scrapy.Spider):
                     " and what it archived is skipped",
                     jobdir,
                 )
-            (Path(jobdir) / RUNNING_MARKER).touch()
+            try:
+                (Path(jobdir) / RUNNING_MARKER).touch()
+            except OSError as error:
+                count_failed_write(crawler.stats, "jobdir", error)
+                logger.error("could not mark the run as under way in JOBDIR %s: %s", jobdir, error)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.page_workers = PageWorkers.of(crawler)
         return spider
@@ -195,6 +211,7 @@ class SinaFinanceSpider(scrapy.Spider):
             logger.warning("walking every channel to page %d to list the missing posts again", depth)
         elif self.unfinished:
             logger.info("walking on where the last run stopped: %s", self.unfinished)
+        self.open_walks()
         if getattr(self, "state", {}).get(QUEUE_SAVED):
             logger.info(
                 "resuming the walk that stopped: its requests, the ledger's among them, are in JOBDIR's queue"
@@ -244,34 +261,84 @@ class SinaFinanceSpider(scrapy.Spider):
         except (ValueError, AttributeError) as error:
             self.crawler.stats.inc_value("newsbot/failed/listing")
             logger.warning("bad roll-API page %s: %s", response.url, error)
+            self.keep_walk(channel_key, page)
             return
         listed = []
+        refused_items = 0
         for item in items:
             if isinstance(item, BadItem):
                 self.refuse_item(item, response.url)
+                refused_items += 1
             else:
                 listed.append(item)
         current = [entry for entry in listed if not self.older_than_since(entry)]
         yield from self.article_requests(current, channel, from_roll=True)
         more = self.holds_unwalked(channel, current) if self.since is not None else self.holds_fresh(current)
-        more = more or page < self.unfinished.get(channel.key, 0)
+        # A page listing nothing is past the channel's end: an open walk stops there.
+        more = more or (bool(listed or refused_items) and page < self.unfinished.get(channel.key, 0))
         if more and (self.max_pages is None or page < self.max_pages):
             self.keep_walk(channel.key, page + 1)
             yield self.listing_request(channel, page + 1)
         else:
             self.keep_walk(channel.key, None)
 
-    def keep_walk(self, channel_key: str, page: int | None) -> None:
-        """Note how far the walk of a channel still has to go (``page``), or that it finished (``None``), so a
-        run killed mid-walk, or whose next listing failed for a reason a retry may change (5xx, a timeout), is
-        walked on by the next run (``ListedTable.walking``); a page that is gone (4xx) ends the walk."""
+    def open_walks(self) -> None:
+        """Note, before anything is fetched, every channel's walk as open to the deepest page this run may reach
+        (``max_pages``, or the page a last walk left to reach if deeper), so a run killed or unable to write
+        what it needs leaves the next run walking that deep. Raises ``CloseSpider`` when it cannot be noted (a
+        full disk): one ERROR line, ``newsbot/failed_writes/walks/<reason>``, and nothing fetched."""
+        if joined_run(self.crawler):
+            return
+        depth = self.max_pages or DEFAULT_MAX_PAGES
+        self.walk_depth = {
+            channel.key: max(depth, self.unfinished.get(channel.key, 0))
+            for channel in self.channels
+            if channel.roll_url(1) is not None
+        }
         try:
-            if page is None:
-                self.listed.walked(channel_key)
-            else:
-                self.listed.walking(channel_key, page)
+            self.listed.walk_at_least(self.walk_depth)
         except INDEX_ERRORS as error:
-            logger.warning("could not note the walk of channel %s: %s", channel_key, error)
+            count_failed_write(self.crawler.stats, "walks", error)
+            logger.error(
+                "cannot write the archive %s: %s; nothing fetched",
+                self.settings.get("NEWSBOT_OUTPUT_DIR", "output"),
+                write_error_text(error),
+            )
+            raise CloseSpider(ARCHIVE_UNWRITABLE) from None
+
+    def keep_walk(self, channel_key: str, page: int | None) -> None:
+        """Keep how far the walk of a channel still has to go (``page``), or that it finished (``None``), for
+        ``settle_walks`` at the close; a page that is gone (4xx) ends the walk, one that failed for a reason a
+        retry may change (5xx, a timeout) leaves it to the next run. A walk going deeper than its note
+        (``since``) raises the note at once, so a kill leaves it open that far."""
+        self.walk_ends[channel_key] = page
+        if page is not None and page > self.walk_depth.get(channel_key, 0):
+            try:
+                self.listed.walk_at_least({channel_key: page})
+            except INDEX_ERRORS as error:
+                count_failed_write(self.crawler.stats, "walks", error)
+                logger.error("could not note the walk of channel %s to page %d: %s", channel_key, page, error)
+            else:
+                self.walk_depth[channel_key] = page
+
+    def settle_walks(self, reason: str) -> None:
+        """Write how this run's walks ended (``ListedTable.settle_walks``), only when the run finished and every
+        article it asked for is accounted for; otherwise the walks stay open to their full depth."""
+        if reason != "finished" or not self.walk_ends:
+            return
+        if unaccounted := self.unseen.unaccounted:
+            logger.error(
+                "%d articles asked for are neither archived nor in the failed-article ledger; every walk stays"
+                " open to page %d for the next run",
+                len(unaccounted),
+                max(self.walk_depth.values(), default=0),
+            )
+            return
+        try:
+            self.listed.settle_walks(self.walk_ends)
+        except INDEX_ERRORS as error:
+            count_failed_write(self.crawler.stats, "walks", error)
+            logger.error("could not note how the channel walks ended (they stay open): %s", error)
 
     def parse_list(self, response: Response, channel_key: str, page: int) -> Iterator[scrapy.Request]:
         channel = channel_by_key(channel_key)
@@ -386,16 +453,19 @@ class SinaFinanceSpider(scrapy.Spider):
             self.note(adapter["key"], seen, seen.visited)
 
     def write_notes(self) -> None:
+        """Write the notes kept (``note``); a failure is logged and counted as ``newsbot/failed_writes/listed``."""
         notes, self.notes = self.notes, []
         if not notes:
             return
         try:
             self.listed.note_many(notes)
         except INDEX_ERRORS as error:
-            logger.warning("could not note the listings of %d articles: %s", len(notes), error)
+            count_failed_write(self.crawler.stats, "listed", error)
+            logger.error("could not note the listings of %d articles: %s", len(notes), error)
 
-    def close_listed(self) -> None:
+    def close_listed(self, reason: str) -> None:
         self.write_notes()
+        self.settle_walks(reason)
         self.listed.close()
 
     def ledger_request(self, failed: LedgerEntry) -> scrapy.Request:
@@ -424,13 +494,17 @@ class SinaFinanceSpider(scrapy.Spider):
         return [article]
 
     def listing_failed(self, failure: Failure) -> None:
+        channel_key, page = failure.request.cb_kwargs["channel_key"], failure.request.cb_kwargs["page"]
+        walks = failure.request.callback == self.parse_roll
         if refused(failure):
             logger.info("listing not fetched: %s %s", failure.value, failure.request.url)
+            if walks:
+                self.keep_walk(channel_key, None)
             return
         self.crawler.stats.inc_value("newsbot/failed/listing")
         logger.warning("listing page failed: %s %s", failure_reason(failure), failure.request.url)
-        if not retryable(failure):
-            self.keep_walk(failure.request.cb_kwargs["channel_key"], None)
+        if walks:
+            self.keep_walk(channel_key, page if retryable(failure) else None)
 
     def article_failed(self, failure: Failure) -> None:
         self.unseen.failed(failure)
