@@ -1,3 +1,3 @@
 """newsbot: a Scrapy project that archives Chinese finance news as Hexo posts."""
 
-__version__ = "0.5.2"
+__version__ = "0.5.3"
