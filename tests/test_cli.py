@@ -34,7 +34,7 @@ def commands() -> dict:
 
 def test_version_names_newsbot_beside_scrapy():
     expected = f"newsbot {__version__} (Scrapy {scrapy.__version__})"
-    assert __version__ == "0.5.2"
+    assert __version__ == "0.5.3"
     for args in (["version"], ["--version"]):
         done = run_newsbot(*args)
         assert (done.returncode, done.stdout.strip()) == (0, expected), done.stderr
