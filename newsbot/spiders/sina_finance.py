@@ -107,13 +107,13 @@ def parse_since(value: str) -> datetime:
 
 
 def parse_max_pages(value: int | str) -> int:
-    """A ``max_pages`` argument: a whole number of at least 1; ``ValueError`` otherwise."""
+    """A ``max_pages`` argument: a whole number from 1 to ``MAX_PAGES``; ``ValueError`` otherwise."""
     try:
         pages = int(value)
     except ValueError:
         pages = 0
-    if pages < 1:
-        raise ValueError(f"-a max_pages={value}: expected a whole number of 1 or more")
+    if not 1 <= pages <= MAX_PAGES:
+        raise ValueError(f"-a max_pages={value}: expected a whole number from 1 to {MAX_PAGES:,}")
     return pages
 
 
@@ -134,6 +134,8 @@ def discard_killed_job(jobdir: Path) -> bool:
 
 
 DEFAULT_MAX_PAGES = 5
+# Far past any listing's depth; the walk tables keep a page as a SQLite INTEGER.
+MAX_PAGES = 1_000_000
 DEFAULT_REVISIT_RECENT_DAYS = 2.0
 DEFAULT_REVISIT_INTERVAL_HOURS = 6.0
 
@@ -153,16 +155,17 @@ class SinaFinanceSpider(scrapy.Spider):
 
     def __init__(
         self,
-        channels: str = "",
+        channels: str | None = None,
         max_pages: int | str | None = None,
         since: str | datetime | None = None,
         **kwargs: Any,
     ) -> None:
         check_argument_names(type(self), kwargs)
         super().__init__(**kwargs)
-        self.channels = [channel_by_key(key.strip()) for key in channels.split(",") if key.strip()] or list(
-            CHANNELS
-        )
+        keys = [key.strip() for key in (channels or "").split(",") if key.strip()]
+        if channels is not None and not keys:
+            raise ValueError(f"-a channels={channels}: give one or more channel keys, comma-separated")
+        self.channels = [channel_by_key(key) for key in keys] or list(CHANNELS)
         self.since = parse_since(since) if isinstance(since, str) and since.strip() else since or None
         self.max_pages = parse_max_pages(max_pages) if max_pages not in (None, "") else None
         if self.max_pages is None and self.since is None:
